@@ -1,0 +1,203 @@
+"""The agent's configuration file, as typed immutable models."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from tierwatch_common.configfile import ConfigError, ConfigProblem, StrictModel, load_file
+from tierwatch_common.types import ByteSize, Duration, Labels, Secret
+from tierwatch_common.wire import ID_RE
+
+AUTH_PROTOCOLS = ("MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512")
+PRIV_PROTOCOLS = ("DES", "AES", "AES192", "AES256")
+
+
+class AgentIdentity(StrictModel):
+    id: str = Field(default_factory=lambda: socket.gethostname().split(".")[0] or "agent")
+    interval: Duration = 15.0
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("must be 1-128 letters, digits, '.', '_', ':' or '-'")
+        return v
+
+
+class CollectorLink(StrictModel):
+    urls: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:9847"], min_length=1)
+    token: Secret | None = None
+    token_file: Path | None = None
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    fan_out: bool = False
+    timeout: Duration = 10.0
+    batch_max_readings: int = Field(5000, ge=1, le=100_000)
+    backoff_initial: Duration = 0.5
+    backoff_max: Duration = 30.0
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, v: list[str]) -> list[str]:
+        for url in v:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"collector URL {url!r} must start with http:// or https://")
+        return [u.rstrip("/") for u in v]
+
+    @model_validator(mode="after")
+    def _token_once(self) -> CollectorLink:
+        if self.token is not None and self.token_file is not None:
+            raise ValueError("give either token or token_file, not both")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together (client certificate for mTLS)")
+        return self
+
+    def bearer(self) -> str | None:
+        if self.token is not None:
+            return self.token.get_secret_value()
+        if self.token_file is not None:
+            return self.token_file.read_text(encoding="utf-8").strip()
+        return None
+
+
+class HostSource(StrictModel):
+    enabled: bool = True
+    name: str | None = None  # target name; default: the agent id
+    interval: Duration | None = None
+    labels: Labels = Field(default_factory=dict)
+    exclude_fstypes: list[str] = Field(default_factory=list)
+    exclude_mountpoints: list[str] = Field(default_factory=list)
+
+
+class Credential(StrictModel):
+    """A named credential set: one v3 user (or community) serves many devices."""
+
+    version: Literal["1", "2c", "3"]
+    community: Secret | None = None
+    user: str | None = None
+    auth_proto: Literal["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"] | None = None
+    auth_key: Secret | None = None
+    priv_proto: Literal["DES", "AES", "AES192", "AES256"] | None = None
+    priv_key: Secret | None = None
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, v: object) -> object:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @model_validator(mode="after")
+    def _complete(self) -> Credential:
+        if self.version in ("1", "2c"):
+            if self.community is None:
+                raise ValueError(f"community is missing, required for SNMP v{self.version}")
+            if self.user or self.auth_key or self.priv_key:
+                raise ValueError(f"user/auth/priv settings are for SNMP v3, not v{self.version}")
+        else:
+            if not self.user:
+                raise ValueError("user is missing, required for SNMPv3")
+            if self.community is not None:
+                raise ValueError("community is for SNMP v1/v2c, not v3")
+            if (self.auth_proto is None) != (self.auth_key is None):
+                raise ValueError("auth_proto and auth_key go together")
+            if (self.priv_proto is None) != (self.priv_key is None):
+                raise ValueError("priv_proto and priv_key go together")
+            if self.priv_proto and not self.auth_proto:
+                raise ValueError("privacy needs authentication too (authPriv)")
+            for name in ("auth_key", "priv_key"):
+                key = getattr(self, name)
+                if key is not None and len(key.get_secret_value()) < 8:
+                    raise ValueError(f"{name} must be at least 8 characters (RFC 3414)")
+        return self
+
+
+class SnmpTarget(StrictModel):
+    name: str
+    address: str
+    port: int = Field(161, ge=1, le=65535)
+    credentials: str
+    profiles: list[str] = Field(default_factory=lambda: ["auto"], min_length=1)
+    interval: Duration | None = None
+    timeout: Duration = 10.0  # deadline for the whole poll
+    packet_timeout: Duration = 2.0
+    retries: int = Field(1, ge=0, le=10)
+    max_repetitions: int = Field(25, ge=1, le=200)
+    labels: Labels = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("must be 1-128 letters, digits, '.', '_', ':' or '-'")
+        return v
+
+
+class Scheduler(StrictModel):
+    max_concurrency: int = Field(32, ge=1, le=10_000)
+    jitter: float = Field(0.1, ge=0, le=1)  # fraction of the interval for the first poll's offset
+
+
+class SpoolSettings(StrictModel):
+    path: Path | None = None  # None: in-memory outbox (readings lost on restart)
+    max_bytes: ByteSize = 256 * 1024**2
+    max_age: Duration = 7 * 86400.0
+    fsync: Literal["always", "batch", "never"] = "batch"
+
+
+class LogSettings(StrictModel):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class AgentConfig(StrictModel):
+    agent: AgentIdentity = Field(default_factory=AgentIdentity)
+    collector: CollectorLink = Field(default_factory=CollectorLink)
+    host: HostSource = Field(default_factory=HostSource)
+    credentials: dict[str, Credential] = Field(default_factory=dict)
+    targets: list[SnmpTarget] = Field(default_factory=list)
+    profile_dirs: list[Path] = Field(default_factory=list)
+    scheduler: Scheduler = Field(default_factory=Scheduler)
+    spool: SpoolSettings = Field(default_factory=SpoolSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @model_validator(mode="after")
+    def _cross(self) -> AgentConfig:
+        names = [t.name for t in self.targets]
+        if self.host.enabled:
+            names.append(self.host.name or self.agent.id)
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"target names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+def _cross_file_problems(cfg: AgentConfig, file: str, text: str) -> list[ConfigProblem]:
+    """Problems that need the whole file: unknown credential references, with their line."""
+    from tierwatch_common.yamlsource import load_yaml
+    import difflib
+
+    problems = []
+    _, pos = load_yaml(text)
+    for i, t in enumerate(cfg.targets):
+        if t.credentials not in cfg.credentials:
+            line, col = pos.of(("targets", i, "credentials"))
+            close = difflib.get_close_matches(t.credentials, list(cfg.credentials), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else (
+                f"; defined: {', '.join(sorted(cfg.credentials))}" if cfg.credentials else "; no credentials are defined")
+            problems.append(ConfigProblem(line, col, f"targets[{i}].credentials",
+                                          f"unknown credential set '{t.credentials}'{hint}", file))
+    return problems
+
+
+def load_agent_config(path: str | Path) -> AgentConfig:
+    """Load and validate an agent config file; raise ConfigError with every problem."""
+    text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None
+    cfg = load_file(AgentConfig, path, text)
+    problems = _cross_file_problems(cfg, str(path), text or "")
+    if problems:
+        raise ConfigError(problems)
+    return cfg

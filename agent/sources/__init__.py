@@ -1,0 +1,1 @@
+"""Reader kinds: `host` (psutil) and `snmp` (profiles over the SNMP client seam)."""

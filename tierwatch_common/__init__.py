@@ -1,0 +1,1 @@
+"""Code shared by the tierwatch agent and collector: wire format, config loading, logging."""
