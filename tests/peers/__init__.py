@@ -1,0 +1,1 @@
+"""Real peers (snmpd, snmpsim, ...) started on loopback for integration tests."""
