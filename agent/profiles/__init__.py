@@ -1,0 +1,1 @@
+"""Device profiles: MIB mappings as YAML data, their loader, detection and evaluation."""

@@ -1,0 +1,235 @@
+"""The device-profile schema: a MIB mapping as data (see config/profiles/README.md).
+
+A profile says which OIDs to GET (scalars) and which columns to walk (tables), how a
+table index becomes labels, how raw values are scaled and converted to base units,
+how enums become state series, which raw values mean "no data", and which states make
+the device count as degraded or down (the health rule).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from tierwatch_common.configfile import StrictModel
+from tierwatch_common.wire import LABEL_NAME_RE, METRIC_NAME_RE
+
+METRIC_PREFIX = "tierwatch_"
+
+_OID_RE = re.compile(r"^\d+(\.\d+)+$")
+_PROFILE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def _oid(v: str) -> str:
+    v = v.strip()
+    if v.startswith("."):
+        v = v[1:]
+    if not _OID_RE.match(v):
+        raise ValueError("must be a numeric OID such as 1.3.6.1.2.1.33.1.2.4.0")
+    return v
+
+
+def _oid_before(v: object) -> object:
+    return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+Oid = Annotated[str, BeforeValidator(_oid_before), AfterValidator(_oid)]
+
+
+def _metric_name(v: str) -> str:
+    if v.startswith(METRIC_PREFIX):
+        raise ValueError(f"write metric names without the '{METRIC_PREFIX}' prefix; it is added on export")
+    if not METRIC_NAME_RE.match(v) or ":" in v:
+        raise ValueError("must be letters, digits and '_' and not start with a digit")
+    return v
+
+
+MetricName = Annotated[str, AfterValidator(_metric_name)]
+
+
+def _label_name(v: str) -> str:
+    if not LABEL_NAME_RE.match(v) or v.startswith("__") or v in ("target", "agent", "state"):
+        raise ValueError("must be a Prometheus label name (not 'target', 'agent' or 'state', which are reserved)")
+    return v
+
+
+LabelName = Annotated[str, AfterValidator(_label_name)]
+
+
+def _str_keys(v: object) -> object:
+    """YAML reads `1: onLine` with an int key; keep every map key and value as text."""
+    if isinstance(v, dict):
+        return {str(k): (str(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x)
+                for k, x in v.items()}
+    return v
+
+
+TextMap = Annotated[dict[str, str], BeforeValidator(_str_keys)]
+
+# Unit conversions applied after scale/offset/digits: raw device unit → base unit.
+CONVERSIONS: dict[str, tuple[float, float]] = {  # name → (factor, offset after factor)
+    "percent_to_ratio": (0.01, 0.0),
+    "permille_to_ratio": (0.001, 0.0),
+    "minutes_to_seconds": (60.0, 0.0),
+    "hours_to_seconds": (3600.0, 0.0),
+    "centiseconds_to_seconds": (0.01, 0.0),  # TimeTicks
+    "milliseconds_to_seconds": (0.001, 0.0),
+    "kilowatt_hours_to_joules": (3.6e6, 0.0),
+    "watt_hours_to_joules": (3600.0, 0.0),
+    "kilobytes_to_bytes": (1024.0, 0.0),
+    "kilowatts_to_watts": (1000.0, 0.0),
+    "fahrenheit_to_celsius": (5.0 / 9.0, -32.0 * 5.0 / 9.0),
+}
+Conversion = Literal[
+    "percent_to_ratio", "permille_to_ratio", "minutes_to_seconds", "hours_to_seconds",
+    "centiseconds_to_seconds", "milliseconds_to_seconds", "kilowatt_hours_to_joules",
+    "watt_hours_to_joules", "kilobytes_to_bytes", "kilowatts_to_watts", "fahrenheit_to_celsius",
+]
+
+
+class Digits(StrictModel):
+    """Divide by 10**digits, the digits read from another OID (e.g. Raritan's ...DecimalDigits).
+
+    For a table metric `oid` is a column indexed like the metric (or by `index` parts);
+    for a scalar it is an instance OID. `default` is used when the device does not answer it.
+    """
+
+    oid: Oid | None = None
+    index: list[int] | None = None
+    default: int = Field(0, ge=0, le=12)
+
+
+class Metric(StrictModel):
+    """One value (scalar) or one column (table) → one metric."""
+
+    name: MetricName
+    oid: Oid
+    fallback: list[Oid] = Field(default_factory=list)
+    type: Literal["gauge", "counter"] = "gauge"
+    help: str = Field(min_length=3)
+    scale: float = 1.0
+    offset: float = 0.0
+    digits: Digits | None = None
+    multiply_by: Oid | None = None
+    convert: Conversion | None = None
+    enum: TextMap | None = None
+    nodata: list[int] = Field(default_factory=list)
+    labels: TextMap = Field(default_factory=dict)
+    where: TextMap = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Metric:
+        if self.type == "counter" and not self.name.endswith("_total"):
+            raise ValueError(f"counter '{self.name}' must end in _total")
+        if self.type == "gauge" and self.name.endswith("_total"):
+            raise ValueError(f"gauge '{self.name}' must not end in _total (use type: counter)")
+        if self.enum is not None:
+            if not self.name.endswith("_state"):
+                raise ValueError(f"enum metric '{self.name}' must end in _state (one series per state)")
+            if self.type != "gauge" or self.convert or self.digits or self.scale != 1 or self.offset:
+                raise ValueError("an enum metric takes no type: counter, scale, offset, digits or convert")
+            for raw in self.enum:
+                if not re.fullmatch(r"-?\d+", raw):
+                    raise ValueError(f"enum key {raw!r} must be the integer the device sends")
+        if self.convert in ("percent_to_ratio", "permille_to_ratio") and not self.name.endswith("_ratio"):
+            raise ValueError(f"'{self.name}' converts to a ratio, so its name must end in _ratio")
+        if self.convert and self.convert.endswith("_to_joules") and not self.name.endswith("_joules_total"):
+            raise ValueError(f"'{self.name}' converts to joules, so its name must end in _joules_total")
+        if self.convert == "fahrenheit_to_celsius" and not self.name.endswith("_celsius"):
+            raise ValueError(f"'{self.name}' converts to celsius, so its name must end in _celsius")
+        for key in self.labels:
+            _label_name(key)
+        return self
+
+
+class IndexPart(StrictModel):
+    """One part of a table index: `int` is one sub-identifier; `string` a length-prefixed
+    octet string; `implied_string` the rest of the index as octets."""
+
+    label: LabelName
+    type: Literal["int", "string", "implied_string"] = "int"
+    map: TextMap | None = None
+
+
+class Lookup(StrictModel):
+    """A label whose value comes from another column (same table or another one)."""
+
+    label: LabelName
+    oid: Oid
+    fallback: list[Oid] = Field(default_factory=list)
+    index: list[int] | None = None  # which index parts key the looked-up column; default: all
+    map: TextMap | None = None  # looked-up value → label value; values not in the map are kept
+
+
+class Table(StrictModel):
+    name: str = Field(min_length=1)  # the MIB's table name, for humans and error messages
+    index: list[IndexPart] = Field(min_length=1)
+    lookups: list[Lookup] = Field(default_factory=list)
+    metrics: list[Metric] = Field(min_length=1)
+
+
+class Detect(StrictModel):
+    """How a profile is chosen for a target whose profiles are `auto`.
+
+    `sys_object_id`: prefixes; among all profiles the longest matching prefix wins.
+    `exists`: OIDs that must all answer (standard MIBs on devices with a generic
+    sysObjectID). With both, the prefix must win and the OIDs must exist.
+    """
+
+    sys_object_id: list[Oid] = Field(default_factory=list)
+    exists: list[Oid] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> Detect:
+        if not self.sys_object_id and not self.exists:
+            raise ValueError("give sys_object_id prefixes, exists OIDs, or both")
+        return self
+
+
+class Condition(StrictModel):
+    """A health condition over one metric of the same profile."""
+
+    metric: MetricName
+    states: list[str] | None = None
+    below: float | None = None
+    above: float | None = None
+    where: TextMap = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one(self) -> Condition:
+        given = [x for x in (self.states, self.below, self.above) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of states, below or above")
+        return self
+
+
+class Health(StrictModel):
+    """Which conditions make the device `critical` (counts as down) or `degraded`."""
+
+    critical: list[Condition] = Field(default_factory=list)
+    degraded: list[Condition] = Field(default_factory=list)
+
+
+class Profile(StrictModel):
+    name: str
+    description: str = Field(min_length=3)
+    detect: Detect | None = None  # None: used only when a target names it
+    labels: TextMap = Field(default_factory=dict)
+    scalars: list[Metric] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    health: Health = Field(default_factory=Health)
+
+    @model_validator(mode="after")
+    def _name(self) -> Profile:
+        if not _PROFILE_NAME_RE.match(self.name) or self.name == "auto":
+            raise ValueError("profile name must be 1-64 lowercase letters, digits, '.', '_' or '-' (and not 'auto')")
+        if not self.scalars and not self.tables:
+            raise ValueError("a profile needs scalars, tables, or both")
+        for key in self.labels:
+            _label_name(key)
+        return self
+
+    def all_metrics(self) -> list[Metric]:
+        return [*self.scalars, *(m for t in self.tables for m in t.metrics)]
