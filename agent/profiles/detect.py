@@ -1,0 +1,55 @@
+"""Choosing profiles for a target: by sysObjectID prefix (longest wins) and by probing OIDs."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from agent.profiles.model import Profile
+
+SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"  # SNMPv2-MIB sysObjectID.0
+SYS_UPTIME = "1.3.6.1.2.1.1.3.0"  # SNMPv2-MIB sysUpTime.0
+
+
+def _matches(oid: str, prefix: str) -> bool:
+    return oid == prefix or oid.startswith(prefix + ".")
+
+
+def probe_oids(profiles: Iterable[Profile]) -> list[str]:
+    """Every OID some profile's `detect.exists` needs, once each, in a stable order."""
+    seen: dict[str, None] = {}
+    for p in profiles:
+        if p.detect:
+            for oid in p.detect.exists:
+                seen.setdefault(oid, None)
+    return list(seen)
+
+
+def prefix_winner(profiles: Iterable[Profile], sys_object_id: str | None) -> Profile | None:
+    """The profile whose sysObjectID prefix is the longest match, if any."""
+    if not sys_object_id:
+        return None
+    oid = sys_object_id.strip(".")
+    best: tuple[int, str] | None = None
+    winner = None
+    for p in profiles:
+        for prefix in p.detect.sys_object_id if p.detect else []:
+            if _matches(oid, prefix):
+                rank = (len(prefix.split(".")), p.name)
+                if best is None or rank[0] > best[0] or (rank[0] == best[0] and rank[1] < best[1]):
+                    best, winner = rank, p
+    return winner
+
+
+def detect(profiles: Iterable[Profile], sys_object_id: str | None, present: Collection[str]) -> list[Profile]:
+    """Profiles for a target: the longest-prefix winner (if its `exists` OIDs answer) plus
+    every prefix-less profile whose `exists` OIDs all answered. Sorted by name."""
+    pool = list(profiles)
+    chosen: dict[str, Profile] = {}
+    winner = prefix_winner(pool, sys_object_id)
+    if winner is not None and all(o in present for o in winner.detect.exists):  # type: ignore[union-attr]
+        chosen[winner.name] = winner
+    for p in pool:
+        if p.detect and not p.detect.sys_object_id and p.detect.exists:
+            if all(o in present for o in p.detect.exists):
+                chosen[p.name] = p
+    return [chosen[n] for n in sorted(chosen)]

@@ -1,0 +1,295 @@
+"""Turning answered varbinds into readings, following a profile; and the health verdict.
+
+`plan` lists what to GET and which columns to walk; the caller fetches them into a
+`SnmpData`; `evaluate` then produces `Sample`s (metric, labels, value, source OIDs) and
+`judge_health` applies the profiles' health rules to them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from agent.profiles.counters import CounterGuard
+from agent.profiles.model import CONVERSIONS, METRIC_PREFIX, Condition, Metric, Profile, Table
+from agent.snmp import types as t
+from agent.snmp.types import Varbind
+
+_NUMERIC = {t.INTEGER, t.COUNTER32, t.COUNTER64, t.GAUGE32, t.TIMETICKS}
+HEALTH_ORDER = {"ok": 0, "degraded": 1, "critical": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    metric: str  # full name, with the tierwatch_ prefix
+    labels: tuple[tuple[str, str], ...]
+    value: float
+    oid: str | tuple[str, ...]  # instance OID, or all OIDs of a derived value
+
+
+@dataclass
+class SnmpData:
+    """What a device answered: GET results by instance OID, walked columns by column OID."""
+
+    scalars: dict[str, Varbind] = field(default_factory=dict)
+    columns: dict[str, dict[str, Varbind]] = field(default_factory=dict)
+
+    def add_column(self, column: str, varbinds: Iterable[Varbind]) -> None:
+        rows = self.columns.setdefault(column, {})
+        cut = len(column) + 1
+        for vb in varbinds:
+            if vb.oid.startswith(column + "."):
+                rows[vb.oid[cut:]] = vb
+
+    def instance(self, oid: str) -> Varbind | None:
+        return self.scalars.get(oid)
+
+    def cell(self, column: str, suffix: str) -> Varbind | None:
+        return self.columns.get(column, {}).get(suffix)
+
+    @property
+    def count(self) -> int:
+        return len(self.scalars) + sum(len(c) for c in self.columns.values())
+
+
+def plan(profiles: Iterable[Profile]) -> tuple[list[str], list[str]]:
+    """(instance OIDs to GET, column OIDs to walk) for these profiles, each once."""
+    gets: dict[str, None] = {}
+    walks: dict[str, None] = {}
+    for p in profiles:
+        for m in p.scalars:
+            for oid in (m.oid, *m.fallback):
+                gets.setdefault(oid, None)
+            if m.digits and m.digits.oid:
+                gets.setdefault(m.digits.oid, None)
+            if m.multiply_by:
+                gets.setdefault(m.multiply_by, None)
+        for table in p.tables:
+            for m in table.metrics:
+                for oid in (m.oid, *m.fallback):
+                    walks.setdefault(oid, None)
+                if m.digits and m.digits.oid:
+                    walks.setdefault(m.digits.oid, None)
+                if m.multiply_by:
+                    walks.setdefault(m.multiply_by, None)
+            for lk in table.lookups:
+                for oid in (lk.oid, *lk.fallback):
+                    walks.setdefault(oid, None)
+    return list(gets), list(walks)
+
+
+def number(vb: Varbind | None) -> float | None:
+    """The numeric value of a varbind: integers of any kind, or an OctetString holding a number."""
+    if vb is None:
+        return None
+    if vb.kind in _NUMERIC and isinstance(vb.value, int):
+        return vb.value
+    if vb.kind == t.OCTET_STRING and isinstance(vb.value, bytes):
+        try:
+            v = float(vb.value.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError):
+            return None
+        return v if math.isfinite(v) else None
+    return None
+
+
+def text(vb: Varbind | None) -> str | None:
+    if vb is None:
+        return None
+    if isinstance(vb.value, bytes):
+        return vb.value.decode("utf-8", "replace").replace("\x00", "").strip()
+    return str(vb.value)
+
+
+def _parse_index(table: Table, suffix: str) -> tuple[list[str], list[str]] | None:
+    """Split an index suffix into (label values, arc groups as dotted text) per index part."""
+    try:
+        arcs = [int(a) for a in suffix.split(".")] if suffix else []
+    except ValueError:
+        return None
+    values: list[str] = []
+    groups: list[str] = []
+    pos = 0
+    for part in table.index:
+        if part.type == "int":
+            if pos >= len(arcs):
+                return None
+            chunk = arcs[pos:pos + 1]
+            value = str(arcs[pos])
+        elif part.type == "string":
+            if pos >= len(arcs) or pos + 1 + arcs[pos] > len(arcs):
+                return None
+            chunk = arcs[pos:pos + 1 + arcs[pos]]
+            value = bytes(a & 0xFF for a in chunk[1:]).decode("utf-8", "replace")
+        else:  # implied_string
+            chunk = arcs[pos:]
+            value = bytes(a & 0xFF for a in chunk).decode("utf-8", "replace")
+        pos += len(chunk)
+        values.append(part.map.get(value, value) if part.map else value)
+        groups.append(".".join(str(a) for a in chunk))
+    if pos != len(arcs):
+        return None
+    return values, groups
+
+
+def _sub_suffix(groups: Sequence[str], parts: Sequence[int] | None) -> str:
+    chosen = groups if parts is None else [groups[i] for i in parts]
+    return ".".join(g for g in chosen if g)
+
+
+def _finish(m: Metric, raw: float, kind: str, digits: int, mult: float | None, key: tuple,
+            guard: CounterGuard | None) -> float:
+    if m.type == "counter" and guard is not None and isinstance(raw, int):
+        raw = guard.adjust(key, raw, kind)
+    value = raw * m.scale
+    if mult is not None:
+        value *= mult
+    if digits:
+        value /= 10**digits
+    value += m.offset
+    if m.convert:
+        factor, off = CONVERSIONS[m.convert]
+        value = value * factor + off
+    return value
+
+
+def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, raw: float,
+          oids: str | tuple[str, ...]) -> None:
+    name = METRIC_PREFIX + m.name
+    if m.enum is not None:
+        current = str(int(raw)) if float(raw).is_integer() else None
+        for key, state in m.enum.items():
+            pairs = tuple(sorted({**labels, "state": state}.items()))
+            out.append(Sample(name, pairs, 1.0 if key == current else 0.0, oids))
+        return
+    if math.isfinite(value):
+        out.append(Sample(name, tuple(sorted(labels.items())), value, oids))
+
+
+def _scalar(p: Profile, m: Metric, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:
+    vb = next((data.instance(o) for o in (m.oid, *m.fallback) if data.instance(o) is not None), None)
+    raw = number(vb)
+    if vb is None or raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
+        return
+    oids: list[str] = [vb.oid]
+    digits = m.digits.default if m.digits else 0
+    if m.digits and m.digits.oid:
+        d = number(data.instance(m.digits.oid))
+        if d is not None:
+            digits, _ = int(d), oids.append(m.digits.oid)
+    mult = None
+    if m.multiply_by:
+        mult = number(data.instance(m.multiply_by))
+        if mult is None:
+            return
+        oids.append(m.multiply_by)
+    labels = {**p.labels, **m.labels}
+    key = (m.name, tuple(sorted(labels.items())))
+    value = _finish(m, raw, vb.kind, digits, mult, key, guard)
+    _emit(out, m, labels, value, raw, oids[0] if len(oids) == 1 else tuple(oids))
+
+
+def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:
+    parsed: dict[str, tuple[dict[str, str], list[str]] | None] = {}
+
+    def row_labels(suffix: str) -> tuple[dict[str, str], list[str]] | None:
+        if suffix not in parsed:
+            idx = _parse_index(table, suffix)
+            if idx is None:
+                parsed[suffix] = None
+            else:
+                values, groups = idx
+                labels = {part.label: v for part, v in zip(table.index, values)}
+                for lk in table.lookups:
+                    sub = _sub_suffix(groups, lk.index)
+                    found = next((data.cell(c, sub) for c in (lk.oid, *lk.fallback)
+                                  if data.cell(c, sub) is not None), None)
+                    value = text(found)
+                    if value is not None:
+                        labels[lk.label] = lk.map.get(value, value) if lk.map else value
+                parsed[suffix] = (labels, groups)
+        return parsed[suffix]
+
+    for m in table.metrics:
+        rows: dict[str, Varbind] = {}
+        for col in (m.oid, *m.fallback):
+            for suffix, vb in data.columns.get(col, {}).items():
+                rows.setdefault(suffix, vb)
+        for suffix, vb in rows.items():
+            found = row_labels(suffix)
+            if found is None:
+                continue
+            labels, groups = found
+            if any(labels.get(k) != v for k, v in m.where.items()):
+                continue
+            raw = number(vb)
+            if raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
+                continue
+            oids: list[str] = [vb.oid]
+            digits = m.digits.default if m.digits else 0
+            if m.digits and m.digits.oid:
+                sub = _sub_suffix(groups, m.digits.index)
+                d = number(data.cell(m.digits.oid, sub))
+                if d is not None:
+                    digits = int(d)
+                    oids.append(f"{m.digits.oid}.{sub}")
+            mult = None
+            if m.multiply_by:
+                mult = number(data.cell(m.multiply_by, suffix))
+                if mult is None:
+                    continue
+                oids.append(f"{m.multiply_by}.{suffix}")
+            final = {**p.labels, **{k: v for k, v in labels.items() if k not in m.where and v != ""}, **m.labels}
+            key = (m.name, tuple(sorted(final.items())))
+            value = _finish(m, raw, vb.kind, digits, mult, key, guard)
+            _emit(out, m, final, value, raw, oids[0] if len(oids) == 1 else tuple(oids))
+
+
+def evaluate(profile: Profile, data: SnmpData, guard: CounterGuard | None = None) -> list[Sample]:
+    """All samples one profile yields from what the device answered."""
+    out: list[Sample] = []
+    for m in profile.scalars:
+        _scalar(profile, m, data, guard, out)
+    for table in profile.tables:
+        _table(profile, table, data, guard, out)
+    return out
+
+
+def _holds(cond: Condition, samples: Sequence[Sample]) -> list[str]:
+    name = METRIC_PREFIX + cond.metric
+    hits = []
+    for s in samples:
+        if s.metric != name:
+            continue
+        labels = dict(s.labels)
+        if any(labels.get(k) != v for k, v in cond.where.items()):
+            continue
+        if cond.states is not None:
+            if s.value == 1 and labels.get("state") in cond.states:
+                hits.append(f"{cond.metric}={labels['state']}")
+        elif cond.below is not None and s.value < cond.below:
+            hits.append(f"{cond.metric}={s.value:g} below {cond.below:g}")
+        elif cond.above is not None and s.value > cond.above:
+            hits.append(f"{cond.metric}={s.value:g} above {cond.above:g}")
+    return hits
+
+
+def judge_health(profiles: Iterable[Profile], samples: Mapping[str, Sequence[Sample]]) -> tuple[str, str]:
+    """(health, reason): the worst holding condition over the profiles' health rules.
+
+    `samples` maps profile name → that profile's samples (conditions see their own profile's).
+    """
+    critical: list[str] = []
+    degraded: list[str] = []
+    for p in profiles:
+        mine = samples.get(p.name, ())
+        for cond in p.health.critical:
+            critical.extend(_holds(cond, mine))
+        for cond in p.health.degraded:
+            degraded.extend(_holds(cond, mine))
+    if critical:
+        return "critical", "; ".join(dict.fromkeys(critical + degraded))
+    if degraded:
+        return "degraded", "; ".join(dict.fromkeys(degraded))
+    return "ok", ""
