@@ -1,0 +1,37 @@
+# tierwatch — everyday commands. `make demo` and `make test` set up everything they need.
+PY      := .venv/bin/python
+PYTEST  := .venv/bin/pytest
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-unit setup setup-all bench chaos check-configs clean
+
+setup:            ## project virtualenv only
+	@bash scripts/setup.sh
+
+setup-all:        ## virtualenv + Debian packages (snmpd, snmp, prometheus, alertmanager) + snmpsim env
+	@bash scripts/setup.sh --with-debs
+
+demo: setup-all   ## the demo data center: collector on 127.0.0.1:9847, an agent on this host, simulated devices
+	@$(PY) scripts/demo.py
+
+test: setup-all   ## the whole suite (what CI runs)
+	@$(PYTEST) $(PYTEST_ARGS)
+
+test-unit: setup
+	@$(PYTEST) tests/unit $(PYTEST_ARGS)
+
+check-configs: setup
+	@.venv/bin/tierwatch-agent check-config config/agent.example.yaml
+	@.venv/bin/tierwatch-collector check-config config/collector.example.yaml
+
+bench: setup-all  ## every benchmark; each figure is one line "BENCH <name> key=value ..."
+	@for b in bench/[a-z]*.py; do $(PY) -m bench.$$(basename $$b .py) || exit 1; done
+
+bench-%: setup-all
+	@$(PY) -m bench.$*
+
+chaos: setup-all  ## fault run; CHAOS_SECONDS sets its length (default 300)
+	@$(PY) -m bench.chaos
+
+clean:
+	rm -rf .demo .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""tierwatch collector: authenticated ingest, Prometheus /metrics, availability engine."""

@@ -1,0 +1,24 @@
+"""Metric and label names the collector exposes about itself and its targets (one place for all)."""
+
+PREFIX = "tierwatch_"
+
+# Labels the collector adds to every pushed series.
+LABEL_TARGET = "target"
+LABEL_AGENT = "agent"
+
+# Per-target series derived from poll outcomes.
+TARGET_UP = "tierwatch_target_up"
+TARGET_HEALTH = "tierwatch_target_health"
+TARGET_POLL_DURATION = "tierwatch_target_poll_duration_seconds"
+TARGET_POLL_STATUS = "tierwatch_target_poll_status"
+TARGET_LAST_POLL = "tierwatch_target_last_poll_timestamp_seconds"
+TARGET_READINGS = "tierwatch_target_poll_readings"
+
+# Collector self-metrics.
+BATCHES = "tierwatch_collector_batches"  # counter: _total added by prometheus-client
+READINGS = "tierwatch_collector_readings"
+LIVE_SERIES = "tierwatch_collector_live_series"
+EXPIRED_SERIES = "tierwatch_collector_expired_series"
+INGEST_LATENCY = "tierwatch_collector_ingest_duration_seconds"
+AGENT_LAST_SEEN = "tierwatch_collector_agent_last_batch_timestamp_seconds"
+BUILD_INFO = "tierwatch_collector_build"

@@ -1,0 +1,16 @@
+"""Suite-wide fixtures: nothing global, every test builds what it needs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DEVICES = Path(__file__).resolve().parents[1].parent / "shared" / "devices"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """CI sets TIERWATCH_REQUIRE_SHARED: there, a missing ../shared/devices fails instead of skipping."""
+    if os.environ.get("TIERWATCH_REQUIRE_SHARED") and not (SHARED_DEVICES / "snmprec").is_dir():
+        raise pytest.UsageError(f"TIERWATCH_REQUIRE_SHARED is set but {SHARED_DEVICES} is missing")
