@@ -70,7 +70,7 @@ ERROR_STATUS = (
     "resourceUnavailable", "commitFailed", "undoFailed", "authorizationError", "notWritable",
     "inconsistentName",
 )
-_TOO_BIG, _NO_SUCH_NAME = 1, 2
+_TOO_BIG, _NO_SUCH_NAME, _GEN_ERR = 1, 2, 5
 
 # Value tag → kind (rfc1155 v1 types share the tags of their rfc1902 counterparts).
 _KINDS: dict[Any, str] = {
@@ -130,6 +130,24 @@ def _status_error(status: Any, index: Any) -> e.ErrorStatus:
     return e.ErrorStatus(name, idx)
 
 
+def _forget_peer_engine(engine: SnmpEngine, target: UdpTransportTarget) -> None:
+    """Drop pysnmp's cached engine ID of one v3 peer, so the next request discovers it again.
+
+    pysnmp caches a peer's engine ID per address (for ~300 timer ticks that only advance while
+    requests are in flight) and silently drops the Report PDUs of a peer whose engine ID changed
+    (a replaced management card, a device that makes a new ID at boot): every request then times
+    out. After a timeout we forget the peer, so a new engine ID is learnt on the next poll.
+    pysnmp has no public call for this; if its internals change, this is a no-op.
+    """
+    mp = engine.message_processing_subsystems.get(3)
+    cache = getattr(mp, "_SnmpV3MessageProcessingModel__engineIdCache", None)
+    if not isinstance(cache, dict):
+        return
+    address = tuple(target.transport_address)[:2]
+    for key in [k for k in cache if isinstance(k, tuple) and len(k) == 2 and tuple(k[1])[:2] == address]:
+        del cache[key]
+
+
 class SnmpClient:
     """Async SNMP GET and subtree walks for many targets through one shared pysnmp engine.
 
@@ -153,6 +171,7 @@ class SnmpClient:
         # Counters for self-metrics.
         self.requests = 0
         self.varbinds = 0
+        self.backoffs = 0
 
     async def engine(self, slot: int = 0) -> SnmpEngine:
         """The shared engine (slot 0), built once, off the event loop."""
@@ -228,7 +247,7 @@ class SnmpClient:
         target = await self._target(ep)
         self.requests += 1
         try:
-            return await fn(engine, auth, target, self._context, *args, lookupMib=False)
+            answer = await fn(engine, auth, target, self._context, *args, lookupMib=False)
         except StatusInformation as exc:  # raised (not returned) by the USM for some failures
             indication = exc.get("errorIndication")
             if indication is None:
@@ -236,6 +255,9 @@ class SnmpClient:
             raise translate(indication) from None
         except PySnmpError as exc:
             raise e.SnmpError(f"{ep!r}: {type(exc).__name__}: {exc}") from None
+        if ep.version == "3" and isinstance(answer[0], errind.RequestTimedOut):
+            _forget_peer_engine(engine, target)
+        return answer
 
     # -- GET --------------------------------------------------------------------------------
 
@@ -253,6 +275,7 @@ class SnmpClient:
                 if chunk == 1:
                     raise
                 chunk = max(1, chunk // 2)  # the answer did not fit: ask for less per PDU
+                self.backoffs += 1
                 continue
             i += len(part)
         return out
@@ -308,8 +331,11 @@ class SnmpClient:
                 raise translate(indication)
             if status:
                 code = int(status)
-                if code == _TOO_BIG and reps > 1:
+                # tooBig, or genErr from agents (net-snmp among them) that fail to truncate a
+                # GETBULK answer to the manager's msgMaxSize: ask for fewer rows.
+                if code in (_TOO_BIG, _GEN_ERR) and reps > 1 and ep.version != "1":
                     reps = max(1, reps // 2)
+                    self.backoffs += 1
                     continue
                 if code == _NO_SUCH_NAME and ep.version == "1":
                     return out  # v1 end of MIB

@@ -46,7 +46,7 @@ def free_udp_port() -> int:
 class SnmpdPeer:
     """One running snmpd. `port` is its UDP port on 127.0.0.1."""
 
-    max_msg_size: int | None = None
+    engine_id: str | None = None  # e.g. "0x80001f8804..."; default: snmpd makes one
     extra_config: str = ""
     port: int = 0
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tw-snmpd-")))
@@ -60,8 +60,8 @@ class SnmpdPeer:
             "sysLocation loopback",
             "sysContact noc@example.invalid",
         ]
-        if self.max_msg_size:
-            lines.append(f"maxGetbulkResponses 0")
+        if self.engine_id:
+            lines.append(f"exactEngineID {self.engine_id}")
         for user, (auth, _, priv, _) in USERS.items():
             if auth is None:
                 lines.append(f"createUser {user}")
@@ -86,7 +86,7 @@ class SnmpdPeer:
         persist.mkdir(exist_ok=True)
         env = {**os.environ, "MIBS": "", "MIBDIRS": str(self.workdir)}
         self.proc = subprocess.Popen(
-            [exe, "-f", "-C", "-c", str(conf), "-p", str(self.workdir / "snmpd.pid"),
+            [exe, "-f", "-C", "-I", "-smux", "-c", str(conf), "-p", str(self.workdir / "snmpd.pid"),
              "--persistentDir=" + str(persist), "-Lf", str(self.workdir / "snmpd.log")],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
