@@ -1,0 +1,1 @@
+"""Exact availability of services: states over time, windows, error budgets, redundancy, maintenance."""
