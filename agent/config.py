@@ -9,23 +9,15 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from tierwatch_common.configfile import ConfigError, ConfigProblem, StrictModel, load_file
-from tierwatch_common.types import ByteSize, Duration, Labels, Secret
-from tierwatch_common.wire import ID_RE
+from tierwatch_common.types import ByteSize, Duration, Ident, Labels, Secret
 
 AUTH_PROTOCOLS = ("MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512")
 PRIV_PROTOCOLS = ("DES", "AES", "AES192", "AES256")
 
 
 class AgentIdentity(StrictModel):
-    id: str = Field(default_factory=lambda: socket.gethostname().split(".")[0] or "agent")
+    id: Ident = Field(default_factory=lambda: socket.gethostname().split(".")[0] or "agent")
     interval: Duration = 15.0
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not ID_RE.match(v):
-            raise ValueError("must be 1-128 letters, digits, '.', '_', ':' or '-'")
-        return v
 
 
 class CollectorLink(StrictModel):
@@ -67,7 +59,7 @@ class CollectorLink(StrictModel):
 
 class HostSource(StrictModel):
     enabled: bool = True
-    name: str | None = None  # target name; default: the agent id
+    name: Ident | None = None  # target name; default: the agent id
     interval: Duration | None = None
     labels: Labels = Field(default_factory=dict)
     exclude_fstypes: list[str] = Field(default_factory=list)
@@ -116,7 +108,7 @@ class Credential(StrictModel):
 
 
 class SnmpTarget(StrictModel):
-    name: str
+    name: Ident
     address: str
     port: int = Field(161, ge=1, le=65535)
     credentials: str
@@ -127,13 +119,6 @@ class SnmpTarget(StrictModel):
     retries: int = Field(1, ge=0, le=10)
     max_repetitions: int = Field(25, ge=1, le=200)
     labels: Labels = Field(default_factory=dict)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not ID_RE.match(v):
-            raise ValueError("must be 1-128 letters, digits, '.', '_', ':' or '-'")
-        return v
 
 
 class Scheduler(StrictModel):

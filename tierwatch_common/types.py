@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, SecretStr
 
-from tierwatch_common.wire import LABEL_NAME_RE
+from tierwatch_common.wire import ID_RE, LABEL_NAME_RE
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -59,6 +59,13 @@ def _secret_source(v: Any) -> Any:
     return v
 
 
+def _ident(v: Any) -> Any:
+    if isinstance(v, str) and not ID_RE.match(v):
+        raise ValueError("must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+    return v
+
+
+Ident = Annotated[str, BeforeValidator(_ident)]
 Duration = Annotated[float, BeforeValidator(_duration)]
 ByteSize = Annotated[int, BeforeValidator(_size)]
 Labels = Annotated[dict[str, str], BeforeValidator(_labels)]
