@@ -41,15 +41,14 @@ def prefix_winner(profiles: Iterable[Profile], sys_object_id: str | None) -> Pro
 
 
 def detect(profiles: Iterable[Profile], sys_object_id: str | None, present: Collection[str]) -> list[Profile]:
-    """Profiles for a target: the longest-prefix winner (if its `exists` OIDs answer) plus
-    every prefix-less profile whose `exists` OIDs all answered. Sorted by name."""
+    """Profiles for a target, sorted by name: the longest-prefix winner, plus every profile
+    whose `exists` OIDs all answered."""
     pool = list(profiles)
     chosen: dict[str, Profile] = {}
     winner = prefix_winner(pool, sys_object_id)
-    if winner is not None and all(o in present for o in winner.detect.exists):  # type: ignore[union-attr]
+    if winner is not None:
         chosen[winner.name] = winner
     for p in pool:
-        if p.detect and not p.detect.sys_object_id and p.detect.exists:
-            if all(o in present for o in p.detect.exists):
-                chosen[p.name] = p
+        if p.detect and p.detect.exists and all(o in present for o in p.detect.exists):
+            chosen[p.name] = p
     return [chosen[n] for n in sorted(chosen)]

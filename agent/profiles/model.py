@@ -175,7 +175,7 @@ class Detect(StrictModel):
 
     `sys_object_id`: prefixes; among all profiles the longest matching prefix wins.
     `exists`: OIDs that must all answer (standard MIBs on devices with a generic
-    sysObjectID). With both, the prefix must win and the OIDs must exist.
+    sysObjectID). With both, either way selects the profile.
     """
 
     sys_object_id: list[Oid] = Field(default_factory=list)
