@@ -40,7 +40,7 @@ def test_a_file_with_a_typo_a_wrong_type_and_a_missing_field_reports_all_three_w
     rendered = [p.render() for p in info.value.problems]
     assert len(rendered) == 3, rendered
     assert rendered[0].startswith(f"{path}:3:3: agent.intervall: unknown key 'intervall'; did you mean 'interval'?")
-    assert rendered[1].startswith(f"{path}:6:3: collector.timeout: invalid value 'soon'")
+    assert rendered[1].startswith(f"{path}:6:12: collector.timeout: invalid value 'soon'")
     assert "duration" in rendered[1]
     assert rendered[2] == f"{path}:12:5: targets[0].address: required field is missing"
 
