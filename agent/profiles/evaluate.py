@@ -142,7 +142,7 @@ def _finish(m: Metric, raw: float, kind: str, digits: int, mult: float | None, k
             guard: CounterGuard | None) -> float:
     if m.type == "counter" and guard is not None and isinstance(raw, int):
         raw = guard.adjust(key, raw, kind)
-    value = raw * m.scale
+    value = _times(raw, m.scale)
     if mult is not None:
         value *= mult
     if digits:
@@ -150,8 +150,18 @@ def _finish(m: Metric, raw: float, kind: str, digits: int, mult: float | None, k
     value += m.offset
     if m.convert:
         factor, off = CONVERSIONS[m.convert]
-        value = value * factor + off
+        value = _times(value, factor) + off
     return value
+
+
+def _times(value: float, factor: float) -> float:
+    """value x factor, dividing by the inverse when it is whole: 1191 / 10 is 119.1 where
+    1191 * 0.1 is 119.10000000000001."""
+    if 0 < factor < 1:
+        inverse = 1 / factor
+        if abs(inverse - round(inverse)) < 1e-9:
+            return value / round(inverse)
+    return value * factor
 
 
 def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, raw: float,
