@@ -27,7 +27,9 @@ class CollectorLink(StrictModel):
     ca_file: Path | None = None
     cert_file: Path | None = None
     key_file: Path | None = None
-    fan_out: bool = False
+    fan_out: bool = False  # send every batch to every URL (HA pair) instead of the first that answers
+    failback_after: Duration = 30.0  # while on a fallback URL, retry the first one at most this often
+    fan_out_wait: Duration = 60.0  # a fan-out target failing this long no longer holds batches back
     timeout: Duration = 10.0
     batch_max_readings: int = Field(5000, ge=1, le=100_000)
     backoff_initial: Duration = 0.5
@@ -131,6 +133,8 @@ class SpoolSettings(StrictModel):
     max_bytes: ByteSize = 256 * 1024**2
     max_age: Duration = 7 * 86400.0
     fsync: Literal["always", "batch", "never"] = "batch"
+    # Fault runs only: keep the key of every reading/outcome ever spooled (grows without bound).
+    journal_produced: bool = False
 
 
 class LogSettings(StrictModel):
