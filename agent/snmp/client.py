@@ -8,6 +8,7 @@ values back, and every failure as an exception from `agent.snmp.errors`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,7 +165,7 @@ class SnmpClient:
         # so a second key set for an already known user name gets engine 1, a third engine 2...
         self._engines: dict[int, SnmpEngine] = {}
         self._engine_lock = asyncio.Lock()
-        self._key_sets: dict[str, list[tuple[Any, ...]]] = {}
+        self._key_sets: dict[str, list[str]] = {}
         self._targets: dict[tuple[str, int, float, int], UdpTransportTarget] = {}
         self._auth: dict[tuple[Any, ...], tuple[CommunityData | UsmUserData, int]] = {}
         self._context = ContextData()
@@ -209,8 +210,9 @@ class SnmpClient:
         if ep.version != "3" or ep.v3 is None:
             raise e.SnmpError(f"{ep!r}: SNMPv3 needs a user" if ep.version == "3" else f"unknown SNMP version {ep.version!r}")
         v3 = ep.v3
-        keys = (v3.auth_proto, v3.auth_key, v3.priv_proto, v3.priv_key)
-        key = ("3", v3.user, *keys)
+        # Cache keys hold a digest of the keys, never the keys themselves.
+        keys = hashlib.sha256(repr((v3.auth_proto, v3.auth_key, v3.priv_proto, v3.priv_key)).encode()).hexdigest()
+        key = ("3", v3.user, keys)
         found = self._auth.get(key)
         if found is None:
             if v3.auth_proto not in AUTH_PROTOCOLS or v3.priv_proto not in PRIV_PROTOCOLS:
