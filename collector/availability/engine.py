@@ -1,0 +1,308 @@
+"""The availability engine: outcomes in, exact per-window figures out.
+
+Everything here runs on one thread (the event loop). Due events — a target going silent
+past its staleness, a maintenance window starting or ending — are applied in time order,
+at their exact instant, before any outcome or computation that comes after them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from collector.availability.groups import GroupGraph, as_member, evaluate
+from collector.availability.maintenance import MaintenanceError, MaintenanceWindow, from_config, new_id
+from collector.availability.records import FlushBatch, LoadedState
+from collector.availability.report import Snapshot, state_name
+from collector.availability.service import GROUP, TARGET, Service
+from collector.availability.settings import AvailabilitySettings
+from collector.availability.timeline import DEGRADED, DOWN, OK, STATE_NAMES, UNKNOWN, bucket_of
+from collector.availability.windows import WindowClock
+
+log = structlog.get_logger(__name__)
+
+_EXPIRE, _MAINT_START, _MAINT_END = 0, 1, 2
+
+
+class AvailabilityEngine:
+    def __init__(self, settings: AvailabilitySettings, *, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._zone = settings.zone
+        self._windows = WindowClock(settings.windows, self._zone)
+        self.graph = GroupGraph(settings.groups)
+        self.services: dict[str, Service] = {}
+        self._order: list[Service] = []
+        self.maintenance: dict[str, MaintenanceWindow] = {}
+        self._named: dict[str, int] = {}             # active maintenance windows naming each service
+        self._events: list[tuple[float, int, int, Any]] = []
+        self._seq = itertools.count()
+        self._now = float("-inf")
+        self._pending: list[tuple[str, float, int, str]] = []
+        self._dirty: dict[str, Service] = {}
+        self._dirty_windows: dict[str, MaintenanceWindow | None] = {}
+        self.compute_seconds = 0.0
+        self.transitions = 0
+
+    # ---- time -------------------------------------------------------------------------
+    def now(self) -> float:
+        """The engine's clock, never going backwards."""
+        self._now = max(self._now, self._clock())
+        return self._now
+
+    def advance(self, until: float) -> None:
+        """Apply every due event up to ``until``, in time order."""
+        events = self._events
+        while events and events[0][0] <= until:
+            at, _, kind, payload = heapq.heappop(events)
+            if kind == _EXPIRE:
+                svc, token = payload
+                if svc.last_at == token and svc.state != UNKNOWN:
+                    svc.floor = max(svc.floor, at)
+                    self._set(svc, at, UNKNOWN, svc.maint, f"no outcome for {svc.staleness:g} s")
+                    self._dirty[svc.name] = svc
+            else:
+                window = self.maintenance.get(payload)
+                if window is None:
+                    continue
+                if kind == _MAINT_START and window.start == at:
+                    self._count(window, at, +1)
+                elif kind == _MAINT_END and window.end == at:
+                    self._count(window, at, -1)
+
+    def _schedule(self, at: float, kind: int, payload: Any) -> None:
+        heapq.heappush(self._events, (at, next(self._seq), kind, payload))
+
+    # ---- outcomes ---------------------------------------------------------------------
+    def observe(self, target: str, at: float, status: str, health: str, reason: str, staleness: float) -> None:
+        """One accepted poll outcome of ``target``, finished at ``at`` (unix seconds)."""
+        if self.graph.is_group(target):
+            log.warning("outcome_for_group_ignored", service=target)
+            return
+        now = self.now()
+        svc = self.services.get(target)
+        t = min(at, now)
+        if svc is not None:
+            t = max(t, svc.settled)
+        self.advance(t)
+        if svc is None:
+            svc = self._create(target, TARGET, t)
+        else:
+            t = max(t, svc.settled)      # an event applied just now may have moved it
+        if status != "ok" or health == "critical":
+            state = DOWN
+        elif health == "degraded":
+            state = DEGRADED
+        else:
+            state = OK
+        svc.last_at = svc.floor = t
+        svc.staleness = staleness
+        svc.health, svc.reason = health, reason
+        self._set(svc, t, state, self._named.get(target, 0) > 0, reason or status)
+        self._schedule(t + staleness, _EXPIRE, (svc, t))
+        self._dirty[target] = svc
+
+    def _create(self, name: str, kind: str, at: float) -> Service:
+        svc = Service(name, kind, self.settings.policy_for(name), at, len(self._windows),
+                      self.settings.recent_transitions)
+        self.services[name] = svc
+        self._order.append(svc)
+        self._dirty[name] = svc
+        return svc
+
+    def _set(self, svc: Service, at: float, state: int, maint: bool, reason: str) -> None:
+        """Put ``svc`` in (state, maint) from ``at``; record, log and propagate a change."""
+        tl = svc.timeline
+        if len(tl):
+            at = max(at, tl.last_time)
+        previous = svc.state
+        svc.state, svc.maint = state, maint
+        if not tl.append(at, bucket_of(state, maint)):
+            return
+        svc.version += 1
+        self.transitions += 1
+        bucket = bucket_of(state, maint)
+        svc.recent.append((at, bucket, reason))
+        self._pending.append((svc.name, at, bucket, reason))
+        if previous != state:
+            event = log.info if state == OK else log.warning
+            event("service_state_changed", service=svc.name, kind=svc.kind, at=at,
+                  state=STATE_NAMES[state], previous=STATE_NAMES[previous] if previous >= 0 else None,
+                  maintenance=maint, reason=reason)
+        for group in self.graph.ancestors(svc.name):
+            self._evaluate_group(group, at)
+
+    # ---- groups -----------------------------------------------------------------------
+    def _member_value(self, name: str, nominal: bool) -> int:
+        svc = self.services.get(name)
+        named = not nominal and self._named.get(name, 0) > 0
+        if svc is None:
+            return DOWN if named else UNKNOWN
+        state = svc.nominal if (nominal and svc.kind == GROUP) else svc.state
+        return as_member(state, named)
+
+    def _evaluate_group(self, name: str, at: float) -> None:
+        spec = self.graph.specs[name]
+        svc = self.services.get(name) or self._create(name, GROUP, at)
+        values = [self._member_value(m, False) for m in spec.members]
+        state = evaluate(spec.need, values)
+        nominal = evaluate(spec.need, [self._member_value(m, True) for m in spec.members])
+        svc.nominal = nominal
+        caused = state not in (OK, DEGRADED) and nominal in (OK, DEGRADED)
+        maint = caused or self._named.get(name, 0) > 0
+        if state == svc.state and maint == svc.maint:
+            return
+        lacking = [f"{m}: {'maintenance' if self._named.get(m, 0) else STATE_NAMES[v]}"
+                   for m, v in zip(spec.members, values) if v != OK]
+        svc.reason = ", ".join(lacking)
+        self._set(svc, at, state, maint, svc.reason)
+
+    def current(self, name: str) -> tuple[int, bool]:
+        """(state, named in maintenance) of any name; unknown names are unknown."""
+        svc = self.services.get(name)
+        return (svc.state if svc is not None and svc.state >= 0 else UNKNOWN, self._named.get(name, 0) > 0)
+
+    # ---- maintenance ------------------------------------------------------------------
+    def _count(self, window: MaintenanceWindow, at: float, delta: int) -> None:
+        for name in window.services:
+            before = self._named.get(name, 0) > 0
+            self._named[name] = self._named.get(name, 0) + delta
+            after = self._named[name] > 0
+            if before == after:
+                continue
+            svc = self.services.get(name)
+            if self.graph.is_group(name):
+                self._evaluate_group(name, at)
+            elif svc is not None:
+                self._set(svc, max(at, svc.settled), svc.state, after,
+                          f"maintenance {'started' if after else 'ended'}: {window.reason}")
+            if svc is None:
+                for group in self.graph.ancestors(name):
+                    self._evaluate_group(group, at)
+
+    def _add_window(self, window: MaintenanceWindow, now: float) -> None:
+        self.maintenance[window.id] = window
+        self._dirty_windows[window.id] = window
+        self._schedule(window.start, _MAINT_START, window.id)
+        if window.end is not None:
+            self._schedule(window.end, _MAINT_END, window.id)
+        self.advance(now)
+
+    def declare_maintenance(self, services: tuple[str, ...], start: float, end: float | None,
+                            reason: str, author: str, force: bool = False) -> MaintenanceWindow:
+        """Declare planned work; refused (409) if it would take an up group down, unless forced."""
+        now = self.now()
+        self.advance(now)
+        unknown = [s for s in services if s not in self.services and not self.graph.is_group(s)]
+        if unknown:
+            raise MaintenanceError(404, f"unknown service(s): {', '.join(unknown)}")
+        unavailable = set(services)
+        for other in self.maintenance.values():
+            if other.covers(start, end) and other.status(now) != "ended":
+                unavailable.update(other.services)
+        conflicts = tuple(c.reason for c in self.graph.conflicts(services, unavailable, self.current))
+        if conflicts and not force:
+            raise MaintenanceError(409, "maintenance would leave a redundancy group down; "
+                                        "send \"force\": true to declare it anyway", conflicts)
+        window = MaintenanceWindow(id=new_id(), services=services, start=max(start, now), end=end, reason=reason,
+                                   author=author, source="api", created_at=now, forced=bool(conflicts),
+                                   conflicts=conflicts)
+        self._add_window(window, now)
+        log.warning("maintenance_declared", id=window.id, services=list(services), start=window.start,
+                    end=window.end, author=author, reason=reason, forced=window.forced, conflicts=list(conflicts))
+        return window
+
+    def end_maintenance(self, window_id: str, author: str) -> MaintenanceWindow:
+        now = self.now()
+        self.advance(now)
+        window = self._window(window_id)
+        status = window.status(now)
+        if status == "scheduled":
+            raise MaintenanceError(409, "this maintenance has not started; delete it instead")
+        if status == "ended":
+            raise MaintenanceError(409, "this maintenance has already ended")
+        ended = window.ended(now, author)
+        self.maintenance[window_id] = ended
+        self._dirty_windows[window_id] = ended
+        self._schedule(now, _MAINT_END, window_id)
+        self.advance(now)
+        log.info("maintenance_ended", id=window_id, author=author)
+        return ended
+
+    def delete_maintenance(self, window_id: str, author: str) -> None:
+        now = self.now()
+        self.advance(now)
+        window = self._window(window_id)
+        if window.status(now) != "scheduled":
+            raise MaintenanceError(409, "this maintenance has started and shaped recorded time; end it instead")
+        del self.maintenance[window_id]
+        self._dirty_windows[window_id] = None
+        log.info("maintenance_deleted", id=window_id, author=author)
+
+    def _window(self, window_id: str) -> MaintenanceWindow:
+        window = self.maintenance.get(window_id)
+        if window is None:
+            raise MaintenanceError(404, f"no maintenance with id '{window_id}'")
+        return window
+
+    # ---- results ----------------------------------------------------------------------
+    def compute(self, now: float | None = None) -> Snapshot:
+        """Every service's seconds per bucket in every window at ``now`` (default: the clock)."""
+        began = time.perf_counter()
+        self._now = max(self._now, self._clock() if now is None else now)
+        now = self._now
+        self.advance(now)
+        frame = self._windows.frame(now)
+        services = list(self._order)
+        values = [svc.windows_at(frame) for svc in services]
+        self.compute_seconds = time.perf_counter() - began
+        return Snapshot(frame, services, values)
+
+    def settled_of(self, svc: Service) -> float:
+        """Settled instant; a group's is bounded by its members' (their late outcomes move it)."""
+        if svc.kind != GROUP:
+            return svc.settled
+        members = [self.services[m] for m in self.graph.leaves(svc.name) if m in self.services]
+        least = min((m.settled for m in members), default=svc.timeline.last_time)
+        return max(svc.timeline.last_time, least)
+
+    def service_state(self, svc: Service) -> str:
+        return state_name(svc)
+
+    # ---- persistence ------------------------------------------------------------------
+    def drain(self, now: float | None = None) -> FlushBatch:
+        """Everything to persist since the last drain, as of ``now`` (the heartbeat)."""
+        at = self.now() if now is None else max(self._now, now)
+        self._now = at
+        self.advance(at)
+        rows, self._pending = self._pending, []
+        services = [(s.name, s.kind, s.created_at, s.last_at, s.staleness, s.floor) for s in self._dirty.values()]
+        self._dirty = {}
+        windows, self._dirty_windows = self._dirty_windows, {}
+        return FlushBatch(heartbeat=at, rows=rows, services=services, windows=windows)
+
+    def requeue(self, batch: FlushBatch) -> None:
+        """Put back a batch that could not be written, to try again with the next one."""
+        self._pending[:0] = batch.rows
+        for name, *_ in batch.services:
+            if name in self.services:
+                self._dirty.setdefault(name, self.services[name])
+        for key, window in batch.windows.items():
+            self._dirty_windows.setdefault(key, window)
+
+    def open(self, loaded: LoadedState | None = None, now: float | None = None) -> None:
+        """Start: restore history, mark the time the collector was away as unknown, add groups."""
+        from collector.availability.restore import restore
+        restore(self, loaded, self.now() if now is None else now)
+
+    def config_windows(self, now: float) -> list[MaintenanceWindow]:
+        return [from_config(spec, self._zone, now) for spec in self.settings.maintenance]
+
+    def stats(self) -> dict[str, Any]:
+        return {"services": len(self._order), "transitions": self.transitions, "events": len(self._events),
+                "maintenance": len(self.maintenance)}

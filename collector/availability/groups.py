@@ -1,0 +1,148 @@
+"""Redundancy groups: how members' states make a group's state, and what maintenance would break.
+
+A member counts as *up* when it is up (healthy or degraded) and not under declared
+maintenance: equipment being worked on is not relied upon. A group is
+
+- ok: every member up (full redundancy),
+- degraded: enough members up (``need``) but not all, or some members unknown,
+- unknown: not enough members known up, but it could be with the unknown ones,
+- down: not enough members up even if every unknown one were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from collector.availability.settings import GroupSpec
+from collector.availability.timeline import DEGRADED, DOWN, OK, STATE_NAMES, UNKNOWN
+
+
+def as_member(state: int, in_maintenance: bool) -> int:
+    """What a parent sees of a member: OK (up), DOWN or UNKNOWN."""
+    if in_maintenance:
+        return DOWN
+    if state == DEGRADED:
+        return OK
+    return state
+
+
+def evaluate(need: int, values: Iterable[int]) -> int:
+    """Group state from its members' values (as_member results)."""
+    up = known_down = total = 0
+    for v in values:
+        total += 1
+        if v == OK:
+            up += 1
+        elif v == DOWN:
+            known_down += 1
+    if up >= need:
+        return OK if up == total else DEGRADED
+    if total - known_down >= need:
+        return UNKNOWN
+    return DOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    group: str
+    reason: str
+
+
+class GroupGraph:
+    """Groups with their members, parents and a members-first order."""
+
+    def __init__(self, specs: dict[str, GroupSpec]) -> None:
+        self.specs = dict(specs)
+        self.parents: dict[str, list[str]] = {}
+        for name, spec in specs.items():
+            for member in spec.members:
+                self.parents.setdefault(member, []).append(name)
+        self.order: list[str] = []
+        seen: set[str] = set()
+        for name in specs:
+            self._place(name, seen)
+        rank = {name: i for i, name in enumerate(self.order)}
+        self._ancestors: dict[str, tuple[str, ...]] = {}
+        self._rank = rank
+
+    def _place(self, name: str, seen: set[str]) -> None:
+        if name in seen or name not in self.specs:
+            return
+        seen.add(name)
+        for member in self.specs[name].members:
+            self._place(member, seen)
+        self.order.append(name)
+
+    def is_group(self, name: str) -> bool:
+        return name in self.specs
+
+    def ancestors(self, name: str) -> tuple[str, ...]:
+        """Every group that contains ``name`` directly or not, members first."""
+        found = self._ancestors.get(name)
+        if found is None:
+            out: set[str] = set()
+            todo = list(self.parents.get(name, ()))
+            while todo:
+                g = todo.pop()
+                if g not in out:
+                    out.add(g)
+                    todo.extend(self.parents.get(g, ()))
+            found = tuple(sorted(out, key=self._rank.__getitem__))
+            self._ancestors[name] = found
+        return found
+
+    def leaves(self, name: str) -> set[str]:
+        """Non-group names under ``name`` (itself if it is not a group)."""
+        if name not in self.specs:
+            return {name}
+        out: set[str] = set()
+        for member in self.specs[name].members:
+            out |= self.leaves(member)
+        return out
+
+    def conflicts(self, names: Iterable[str], unavailable: set[str],
+                  current: Callable[[str], tuple[int, bool]]) -> list[Conflict]:
+        """Groups now up that would not be up with every name in ``unavailable`` out of service.
+
+        ``current(name)`` gives a service's (state, named in maintenance); unknown names are
+        (UNKNOWN, False).
+        """
+        affected: dict[str, None] = {}
+        for name in names:
+            for g in self.ancestors(name):
+                affected[g] = None
+        memo: dict[str, int] = {}
+
+        def hypothetical(name: str) -> int:
+            if name in unavailable:
+                return DOWN
+            if name not in self.specs:
+                state, named = current(name)
+                return as_member(state, named)
+            if name not in memo:
+                spec = self.specs[name]
+                memo[name] = as_member(evaluate(spec.need, (hypothetical(m) for m in spec.members)), False)
+            return memo[name]
+
+        out: list[Conflict] = []
+        for g in sorted(affected, key=self._rank.__getitem__):
+            state, named = current(g)
+            if as_member(state, named) != OK:
+                continue          # already not up: work on it does not make it worse
+            spec = self.specs[g]
+            after = evaluate(spec.need, (hypothetical(m) for m in spec.members))
+            if after in (OK, DEGRADED):
+                continue
+            details = []
+            for m in spec.members:
+                v = hypothetical(m)
+                if v == OK:
+                    continue
+                why = "maintenance" if m in unavailable else STATE_NAMES[v]
+                details.append(f"{m}: {why}")
+            up = sum(1 for m in spec.members if hypothetical(m) == OK)
+            out.append(Conflict(g, f"group '{g}' ({spec.describe()}) would be {STATE_NAMES[after]}: "
+                                   f"it needs {spec.need} member(s) up and would have {up} "
+                                   f"({', '.join(details)})"))
+        return out

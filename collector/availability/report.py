@@ -1,0 +1,125 @@
+"""What one window of one service says: availability, downtime, coverage, error budget.
+
+Definitions (seconds within the window, up to now):
+
+- up, down (unplanned), unknown: outside declared maintenance; degraded is part of up.
+- maintenance: all time under declared maintenance; planned_down is the down part of it.
+- good / bad: up / down, plus unknown time if the SLO's ``unknown_time`` is ``up`` / ``down``,
+  plus maintenance time by its observed state if ``maintenance_time`` is ``counted``.
+- availability = good / (good + bad); None when the window holds no counted time.
+- error budget allowed = (1 - objective) × the window's whole period (a calendar window's
+  whole month or year); remaining = allowed - bad (negative once overspent).
+- burn rate = (bad / (good + bad)) / (1 - objective): 1 spends the budget exactly over the window.
+- redundancy (groups) = time at full redundancy / time with a known state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from collector.availability.service import Service
+from collector.availability.settings import SloPolicy
+from collector.availability.timeline import DEGRADED, DOWN, MAINT, OK, UNKNOWN, WIDTH
+from collector.availability.windows import Frame
+
+
+@dataclass(frozen=True, slots=True)
+class WindowFigures:
+    up: float
+    degraded: float
+    down: float
+    planned_down: float
+    unknown: float
+    maintenance: float
+    availability: float | None
+    budget_allowed: float
+    budget_remaining: float
+    budget_remaining_ratio: float
+    burn_rate: float
+    redundancy: float | None
+
+    def to_json(self) -> dict[str, float | None]:
+        return {
+            "availability_ratio": self.availability,
+            "up_seconds": round(self.up, 3),
+            "degraded_seconds": round(self.degraded, 3),
+            "down_seconds": round(self.down, 3),
+            "planned_down_seconds": round(self.planned_down, 3),
+            "unknown_seconds": round(self.unknown, 3),
+            "maintenance_seconds": round(self.maintenance, 3),
+            "error_budget_allowed_seconds": round(self.budget_allowed, 3),
+            "error_budget_remaining_seconds": round(self.budget_remaining, 3),
+            "error_budget_remaining_ratio": self.budget_remaining_ratio,
+            "burn_rate": self.burn_rate,
+            "redundancy_ratio": self.redundancy,
+        }
+
+
+def figures(values: list[float], offset: int, policy: SloPolicy, period: float) -> WindowFigures:
+    """Figures of the window whose bucket seconds start at ``values[offset]``."""
+    v = values[offset:offset + WIDTH]
+    up = v[OK] + v[DEGRADED]
+    down, unknown = v[DOWN], v[UNKNOWN]
+    m_up, m_down, m_unknown = v[MAINT + OK] + v[MAINT + DEGRADED], v[MAINT + DOWN], v[MAINT + UNKNOWN]
+    good, bad = up, down
+    counted_unknown = unknown
+    if policy.maintenance_time == "counted":
+        good += m_up
+        bad += m_down
+        counted_unknown += m_unknown
+    if policy.unknown_time == "up":
+        good += counted_unknown
+    elif policy.unknown_time == "down":
+        bad += counted_unknown
+    total = good + bad
+    error_share = 1.0 - policy.objective
+    allowed = error_share * period
+    remaining = allowed - bad
+    full = v[OK] + v[MAINT + OK]
+    known = full + v[DEGRADED] + v[MAINT + DEGRADED] + down + m_down
+    return WindowFigures(
+        up=up, degraded=v[DEGRADED], down=down, planned_down=m_down, unknown=unknown,
+        maintenance=m_up + m_down + m_unknown,
+        availability=good / total if total > 0 else None,
+        budget_allowed=allowed, budget_remaining=remaining, budget_remaining_ratio=remaining / allowed,
+        burn_rate=(bad / total) / error_share if total > 0 else 0.0,
+        redundancy=full / known if known > 0 else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Every service's bucket seconds for every window, at ``frame.now``."""
+
+    frame: Frame
+    services: list[Service]
+    values: list[list[float]]
+
+    def figures(self, index: int, window: int) -> WindowFigures:
+        svc = self.services[index]
+        return figures(self.values[index], window * WIDTH, svc.policy, self.frame.periods[window])
+
+    def service_json(self, index: int) -> dict[str, object]:
+        svc = self.services[index]
+        frame = self.frame
+        return {
+            "kind": svc.kind,
+            "state": state_name(svc),
+            "health": svc.health if svc.kind == "target" else None,
+            "reason": svc.reason,
+            "since": svc.timeline.last_time,
+            "slo": svc.policy.objective,
+            "unknown_time": svc.policy.unknown_time,
+            "maintenance_time": svc.policy.maintenance_time,
+            "windows": {name: {"start": frame.starts[w], "end": frame.now, **self.figures(index, w).to_json()}
+                        for w, name in enumerate(frame.names)},
+        }
+
+
+def state_name(svc: Service) -> str:
+    """Current state as exposed: up/degraded/down/unknown/maintenance for targets,
+    ok/degraded/down/unknown for groups (their maintenance shows in their members)."""
+    if svc.kind == "group":
+        return ("ok", "degraded", "down", "unknown")[svc.state]
+    if svc.maint:
+        return "maintenance"
+    return ("up", "degraded", "down", "unknown")[svc.state]

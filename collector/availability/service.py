@@ -1,0 +1,142 @@
+"""A service's live record and its window cache.
+
+For a fixed history, the seconds a window holds in each bucket are a linear function of
+now: the bucket in force now gains ``dt`` and, for a rolling window, the bucket in force at
+the window start loses ``dt``. The cache keeps that function per window — a constant
+vector, the indices that gain and the ones that lose — and stays valid until a window start
+crosses the next transition, a new transition is recorded, or a calendar period turns.
+A scrape is then one list copy and a few additions per service, whatever the windows'
+lengths; rebuilding is O(1) amortised (cursors only move forward).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from collector.availability.settings import SloPolicy
+from collector.availability.timeline import (
+    DEGRADED, DOWN, MAINT, OK, UNKNOWN, WIDTH, Cursor, Timeline)
+from collector.availability.windows import Frame
+
+_INF = float("inf")
+
+TARGET, GROUP = "target", "group"
+
+
+class Service:
+    """One target or redundancy group: its history, current state and window cache."""
+
+    __slots__ = (
+        "name", "kind", "policy", "timeline", "created_at", "state", "maint", "nominal",
+        "last_at", "staleness", "floor", "health", "reason", "recent", "version",
+        "_cursors", "_cache_version", "_cache_epoch", "_valid_from", "_valid_until",
+        "_t_last", "_flat", "_plus", "_minus")
+
+    def __init__(self, name: str, kind: str, policy: SloPolicy, created_at: float,
+                 windows: int, recent: int) -> None:
+        self.name = name
+        self.kind = kind
+        self.policy = policy
+        self.timeline = Timeline()
+        self.created_at = created_at
+        self.state = -1                  # none yet
+        self.maint = False               # bucket's maintenance flag
+        self.nominal = UNKNOWN           # groups: state if no maintenance were declared
+        self.last_at = created_at        # targets: time of the last outcome
+        self.staleness = _INF            # targets: silence after which the state is unknown
+        self.floor = created_at          # history before this instant is final
+        self.health = "unknown"
+        self.reason = ""
+        self.recent: deque[tuple[float, int, str]] = deque(maxlen=recent)
+        self.version = 0
+        self._cursors = [Cursor() for _ in range(windows)]
+        self._cache_version = -1
+        self._cache_epoch = -1
+        self._valid_from = _INF
+        self._valid_until = -_INF
+        self._t_last = 0.0
+        self._flat: list[float] = []
+        self._plus: tuple[int, ...] = ()
+        self._minus: tuple[int, ...] = ()
+
+    @property
+    def is_up(self) -> bool:
+        return self.state in (OK, DEGRADED) and not self.maint
+
+    @property
+    def settled(self) -> float:
+        """Instant up to which this service's history can no longer change."""
+        return max(self.floor, self.timeline.last_time)
+
+    def cum_at_settled(self, settled: float | None = None) -> list[float]:
+        """F(settled) in O(1): the settled instant is never before the last transition."""
+        tl = self.timeline
+        at = self.settled if settled is None else max(settled, tl.last_time)
+        vec = tl.last_cum.copy()
+        vec[tl.last_bucket] += at - tl.last_time
+        return vec
+
+    def windows_at(self, frame: Frame) -> list[float]:
+        """Seconds per bucket for every window of ``frame``: ``WIDTH`` floats per window."""
+        now = frame.now
+        if (self._cache_version != self.version or self._cache_epoch != frame.epoch
+                or not self._valid_from <= now < self._valid_until):
+            self._rebuild(frame)
+        dt = now - self._t_last
+        values = self._flat.copy()
+        for i in self._plus:
+            values[i] += dt
+        for i in self._minus:
+            values[i] -= dt
+        return values
+
+    def _rebuild(self, frame: Frame) -> None:
+        tl = self.timeline
+        times, buckets = tl.times, tl.buckets
+        n = len(times)
+        t_last = times[-1]
+        gain = buckets[-1]
+        last = tl.last_cum
+        flat: list[float] = []
+        plus: list[int] = []
+        minus: list[int] = []
+        valid = _INF
+        for w, cursor in enumerate(self._cursors):
+            start, period, rolling = frame.starts[w], frame.periods[w], frame.rolling[w]
+            base = w * WIDTH
+            cursor.seek(tl, start)
+            idx = cursor.index
+            if idx < 0:                                  # window starts before the first transition
+                vec = last.copy()
+                plus.append(base + gain)
+                if rolling:
+                    valid = min(valid, times[0] + period)
+            else:
+                vec = [a - b for a, b in zip(last, cursor.cum)]
+                lose = buckets[idx]
+                if rolling:                              # F(start) = cum + (dt + t_last - L - t_idx) e_lose
+                    vec[lose] -= t_last - period - times[idx]
+                    if lose != gain:
+                        plus.append(base + gain)
+                        minus.append(base + lose)
+                    if idx + 1 < n:
+                        valid = min(valid, times[idx + 1] + period)
+                else:                                    # fixed start: F(start) = cum + (start - t_idx) e_lose
+                    vec[lose] -= start - times[idx]
+                    plus.append(base + gain)
+            flat.extend(vec)
+        self._flat, self._plus, self._minus = flat, tuple(plus), tuple(minus)
+        self._t_last = t_last
+        self._valid_from, self._valid_until = frame.now, valid
+        self._cache_version, self._cache_epoch = self.version, frame.epoch
+
+
+def counters(vec: list[float]) -> tuple[float, float, float, float, float, float]:
+    """(up, degraded, down, unknown, maintenance, planned_down) seconds from an F vector.
+
+    up includes degraded; down, unknown and up are outside maintenance; maintenance is all
+    time under declared maintenance; planned_down is the down part of it.
+    """
+    return (vec[OK] + vec[DEGRADED], vec[DEGRADED], vec[DOWN], vec[UNKNOWN],
+            vec[MAINT + OK] + vec[MAINT + DEGRADED] + vec[MAINT + DOWN] + vec[MAINT + UNKNOWN],
+            vec[MAINT + DOWN])
