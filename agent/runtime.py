@@ -11,6 +11,7 @@ import structlog
 from agent.config import AgentConfig
 from agent.outbox import MemoryOutbox, Outbox
 from agent.scheduler import Scheduler
+from agent.selfmetrics import emit_self_metrics
 from agent.sender import Sender
 from agent.sources.base import Source
 from agent.sources.host import HostSource
@@ -53,9 +54,14 @@ async def run_agent(config: AgentConfig, *, stop: asyncio.Event | None = None, d
     log.info("agent_started", agent=config.agent.id, targets=len(sources), collectors=config.collector.urls)
     scheduler.start()
     send_task = asyncio.create_task(sender.run(), name="sender")
+    self_task = asyncio.create_task(emit_self_metrics(config.agent.id, config.agent.interval, outbox, scheduler,
+                                                      sender), name="self-metrics")
     stop_task = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({send_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
     await scheduler.stop()
+    self_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await self_task
     if send_task not in done:
         # Let queued readings go out before exiting (bounded).
         deadline = loop.time() + drain_seconds

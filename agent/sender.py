@@ -9,6 +9,7 @@ import gzip
 import random
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -59,15 +60,35 @@ def ssl_context(link: CollectorLink) -> ssl.SSLContext | None:
 
 
 class Sender:
+    """Delivers the outbox's batches one at a time, in seq order.
+
+    Fail-over (default): the URLs are tried in order. Once a fallback URL answered, batches go
+    there, and the first URL is re-probed at most every `failback_after` seconds, so a dead
+    primary costs one connect attempt per period, not one per batch.
+
+    Fan-out (`fan_out: true`): every batch goes to every URL concurrently. It is acknowledged in
+    the outbox once every URL acknowledged it, or once at least one did and every other one has
+    been failing for `fan_out_wait` seconds or more; such a target is then re-probed at most every
+    `failback_after` seconds and receives new batches again as soon as it answers (what it missed
+    meanwhile is held by its HA partner).
+    """
+
     def __init__(self, link: CollectorLink, agent: str, interval: float, outbox: Outbox,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.link = link
         self.agent = agent
         self.interval = interval
         self.outbox = outbox
         self.stats = SenderStats()
         self._rng = rng or random.Random()
+        self._clock = clock
         self._token = link.bearer()
+        self._active = 0  # fail-over: index of the URL in use
+        self._primary_due = 0.0  # fail-over: when to probe the first URL again
+        self._failing_since: dict[int, float] = {}  # fan-out: target index -> first failure
+        self._probe_due: dict[int, float] = {}  # fan-out: given-up target index -> next probe
+        self._fan_seq: int | None = None
+        self._fan_done: set[int] = set()
 
     def _backoff(self, attempt: int) -> float:
         cap = min(self.link.backoff_max, self.link.backoff_initial * (2 ** min(attempt, 20)))
@@ -79,7 +100,7 @@ class Sender:
                    "User-Agent": "tierwatch-agent"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        connector = aiohttp.TCPConnector(ssl=ssl_context(self.link) or True, limit=4)
+        connector = aiohttp.TCPConnector(ssl=ssl_context(self.link) or True, limit=8)
         async with aiohttp.ClientSession(timeout=timeout, headers=headers, connector=connector) as session:
             attempt = 0
             while True:
@@ -87,7 +108,11 @@ class Sender:
                 batch = await self.outbox.next_batch(self.link.batch_max_readings)
                 if batch is None:
                     continue
-                delay = await self._deliver(session, batch)
+                body = encode_batch(self.agent, self.interval, batch)
+                if self.link.fan_out:
+                    delay = await self._fan_out(session, batch, body)
+                else:
+                    delay = await self._fail_over(session, batch, body)
                 if delay is None:
                     attempt = 0
                     continue
@@ -98,34 +123,102 @@ class Sender:
                             retry_in_s=round(wait, 2))
                 await asyncio.sleep(wait)
 
-    async def _deliver(self, session: aiohttp.ClientSession, batch: PendingBatch) -> float | None:
-        """Send one batch. None: done (acked). A float: wait that long (0 = use back-off) and retry."""
-        body = encode_batch(self.agent, self.interval, batch)
-        urls = self.link.urls
-        retry_after: float = 0.0
-        for i in range(len(urls)):  # in order, so the first URL is used again as soon as it is back
-            url = urls[i] + "/api/v1/ingest"
-            try:
-                async with session.post(url, data=body) as resp:
-                    text = await resp.read()
-                    if resp.status == 200:
-                        await self.outbox.ack(batch.seq)
-                        self.stats.sent += 1
-                        log.info("batch_sent", seq=batch.seq, readings=len(batch.readings),
-                                 outcomes=len(batch.outcomes), bytes=len(body), collector=urls[i],
-                                 duplicate=b'"duplicate":true' in text)
-                        return None
-                    if resp.status in PERMANENT:
-                        await self.outbox.ack(batch.seq)
-                        self.stats.rejected += 1
-                        log.error("batch_rejected", seq=batch.seq, status=resp.status,
-                                  readings=len(batch.readings), answer=text[:2000].decode("utf-8", "replace"))
-                        return None
-                    self.stats.last_error = f"{urls[i]} answered {resp.status}"
-                    if resp.status in (401, 403):
-                        log.error("collector_refused_credentials", status=resp.status, collector=urls[i])
-                    if resp.status in (429, 503):
-                        retry_after = max(retry_after, _retry_after(resp.headers.get("Retry-After")) or 0.0)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                self.stats.last_error = f"{urls[i]}: {type(exc).__name__}: {exc}"[:300]
+    async def _post(self, session: aiohttp.ClientSession, i: int, batch: PendingBatch,
+                    body: bytes) -> tuple[str, float]:
+        """One attempt at URL i: ("acked" | "rejected" | "failed", Retry-After seconds or 0)."""
+        base = self.link.urls[i]
+        try:
+            async with session.post(base + "/api/v1/ingest", data=body) as resp:
+                text = await resp.read()
+                if resp.status == 200:
+                    log.info("batch_sent", seq=batch.seq, readings=len(batch.readings),
+                             outcomes=len(batch.outcomes), bytes=len(body), collector=base,
+                             duplicate=b'"duplicate":true' in text)
+                    return "acked", 0.0
+                if resp.status in PERMANENT:
+                    log.error("batch_rejected", seq=batch.seq, status=resp.status, collector=base,
+                              readings=len(batch.readings), answer=text[:2000].decode("utf-8", "replace"))
+                    return "rejected", 0.0
+                self.stats.last_error = f"{base} answered {resp.status}"
+                if resp.status in (401, 403):
+                    log.error("collector_refused_credentials", status=resp.status, collector=base)
+                if resp.status in (429, 503):
+                    return "failed", _retry_after(resp.headers.get("Retry-After")) or 0.0
+                return "failed", 0.0
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            self.stats.last_error = f"{base}: {type(exc).__name__}: {exc}"[:300]
+            return "failed", 0.0
+
+    async def _settle(self, batch: PendingBatch, result: str) -> None:
+        await self.outbox.ack(batch.seq)
+        if result == "rejected":
+            self.stats.rejected += 1
+        else:
+            self.stats.sent += 1
+
+    def _failover_order(self) -> list[int]:
+        n = len(self.link.urls)
+        if self._active != 0 and self._clock() >= self._primary_due:
+            self._primary_due = self._clock() + self.link.failback_after
+            return list(range(n))  # probe the first URL again
+        return [self._active, *(i for i in range(n) if i != self._active)]
+
+    async def _fail_over(self, session: aiohttp.ClientSession, batch: PendingBatch, body: bytes) -> float | None:
+        """Send to the first URL that takes it. None: settled; a float: wait that long (0 = back-off)."""
+        retry_after = 0.0
+        for i in self._failover_order():
+            result, ra = await self._post(session, i, batch, body)
+            if result == "failed":
+                retry_after = max(retry_after, ra)
+                continue
+            if i != self._active:
+                log.warning("collector_switched", collector=self.link.urls[i], was=self.link.urls[self._active])
+                if self._active == 0:
+                    self._primary_due = self._clock() + self.link.failback_after
+                self._active = i
+            await self._settle(batch, result)
+            return None
         return retry_after
+
+    async def _fan_out(self, session: aiohttp.ClientSession, batch: PendingBatch, body: bytes) -> float | None:
+        """Send to every URL still owing an answer for this seq; settle per the fan-out policy."""
+        if self._fan_seq != batch.seq:
+            self._fan_seq, self._fan_done = batch.seq, set()
+        now = self._clock()
+        n = len(self.link.urls)
+        todo = [i for i in range(n) if i not in self._fan_done
+                and (i not in self._probe_due or now >= self._probe_due[i])]
+        for i in todo:
+            if i in self._probe_due:
+                self._probe_due[i] = now + self.link.failback_after
+        results = await asyncio.gather(*(self._post(session, i, batch, body) for i in todo))
+        retry_after = 0.0
+        outcome = "acked"
+        now = self._clock()
+        for i, (result, ra) in zip(todo, results, strict=True):
+            if result == "failed":
+                if i not in self._failing_since:
+                    self._failing_since[i] = now
+                retry_after = max(retry_after, ra)
+                continue
+            self._failing_since.pop(i, None)
+            if self._probe_due.pop(i, None) is not None:
+                log.warning("fan_out_target_recovered", collector=self.link.urls[i])
+            self._fan_done.add(i)
+            if result == "rejected":
+                outcome = "rejected"
+        missing = [i for i in range(n) if i not in self._fan_done]
+        if not missing or (self._fan_done and all(self._given_up(i, now) for i in missing)):
+            for i in missing:
+                if i not in self._probe_due:  # first batch settled without it: say so once
+                    self._probe_due[i] = now + self.link.failback_after
+                    log.warning("fan_out_target_skipped", collector=self.link.urls[i], seq=batch.seq,
+                                failing_s=round(now - self._failing_since[i], 1))
+            await self._settle(batch, outcome)
+            self._fan_seq = None
+            return None
+        return retry_after
+
+    def _given_up(self, i: int, now: float) -> bool:
+        since = self._failing_since.get(i)
+        return since is not None and now - since >= self.link.fan_out_wait

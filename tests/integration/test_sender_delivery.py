@@ -1,0 +1,173 @@
+"""The sender against stand-in collectors on loopback: fail-over and fail-back, fan-out, Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from agent.config import CollectorLink
+from agent.outbox import MemoryOutbox
+from agent.sender import Sender
+from tierwatch_common.wire import Outcome, Reading
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class StandIn:
+    """A collector stand-in: answers with `status` (a callable can vary it) and records what came."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    seqs: list[int] = field(default_factory=list)
+    hits: list[float] = field(default_factory=list)
+    answer: Callable[[int], tuple[int, dict[str, str]]] | None = None
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.hits.append(time.monotonic())
+        body = json.loads(await request.read())  # aiohttp inflates Content-Encoding: gzip itself
+        status, headers = self.answer(len(self.hits)) if self.answer else (self.status, self.headers)
+        if status == 200:
+            self.seqs.append(body["seq"])
+            return web.json_response({"accepted": len(body["readings"]), "duplicate": False})
+        return web.json_response({"error": "x", "errors": []}, status=status, headers=headers)
+
+
+@contextlib.asynccontextmanager
+async def serving(stand_in: StandIn) -> AsyncIterator[StandIn]:
+    app = web.Application()
+    app.router.add_post("/api/v1/ingest", stand_in.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    stand_in.url = "http://127.0.0.1:%d" % runner.addresses[0][1]
+    try:
+        yield stand_in
+    finally:
+        await runner.cleanup()
+
+
+def closed_port_url() -> str:
+    from tests.peers.processes import free_tcp_port
+
+    return f"http://127.0.0.1:{free_tcp_port()}"
+
+
+async def put(outbox: MemoryOutbox, i: int) -> None:
+    ts = time.time()
+    await outbox.put([Outcome("pdu-a", "ok", ts, 0.01, 1.0, 1, "ok")],
+                     [Reading("pdu-a", "tierwatch_test_value", (), float(i), ts)], {})
+
+
+@contextlib.asynccontextmanager
+async def sending(urls: list[str], outbox: MemoryOutbox, **link: Any) -> AsyncIterator[Sender]:
+    settings = {"urls": urls, "token": "t0k3n-for-tests", "backoff_initial": 0.05, "backoff_max": 0.2,
+                "timeout": 2.0, **link}
+    sender = Sender(CollectorLink.model_validate(settings), "row-a-01", 1.0, outbox)
+    task = asyncio.create_task(sender.run())
+    try:
+        yield sender
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_batches_fail_over_to_the_second_url_and_come_back_to_the_first_after_failback_after() -> None:
+    primary = StandIn(status=503)
+    async with serving(primary), serving(StandIn()) as secondary:
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([primary.url, secondary.url], outbox, failback_after=0.6) as sender:
+            for i in range(5):
+                await put(outbox, i)
+                await until(lambda: outbox.stats().depth_items == 0)
+            assert secondary.seqs == [1, 2, 3, 4, 5]
+            assert len(primary.hits) == 1  # not re-tried for every batch while it is down
+            primary.status = 200
+            await asyncio.sleep(0.7)
+            await put(outbox, 5)
+            await until(lambda: primary.seqs == [6])
+            await put(outbox, 6)
+            await until(lambda: primary.seqs == [6, 7])
+            assert secondary.seqs == [1, 2, 3, 4, 5]
+            assert sender.stats.sent == 7
+
+
+async def test_a_dead_first_url_costs_nothing_per_batch_once_the_agent_has_failed_over() -> None:
+    async with serving(StandIn()) as secondary:
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([closed_port_url(), secondary.url], outbox, failback_after=60):
+            started = time.monotonic()
+            for i in range(20):
+                await put(outbox, i)
+                await until(lambda: outbox.stats().depth_items == 0)
+            assert secondary.seqs == list(range(1, 21))
+            assert time.monotonic() - started < 3
+
+
+async def test_retry_after_from_an_overloaded_collector_is_honoured() -> None:
+    collector = StandIn(answer=lambda n: (503, {"Retry-After": "1"}) if n == 1 else (200, {}))
+    async with serving(collector):
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([collector.url], outbox):
+            await put(outbox, 0)
+            await until(lambda: collector.seqs == [1])
+    assert collector.hits[1] - collector.hits[0] >= 0.95
+
+
+async def test_429_without_retry_after_falls_back_to_jittered_back_off() -> None:
+    collector = StandIn(answer=lambda n: (429, {}) if n <= 2 else (200, {}))
+    async with serving(collector):
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([collector.url], outbox) as sender:
+            await put(outbox, 0)
+            await until(lambda: collector.seqs == [1])
+            assert sender.stats.failures == 2
+
+
+async def test_fan_out_sends_every_batch_to_both_collectors_and_acks_only_when_both_have_it() -> None:
+    flaky = StandIn(answer=lambda n: (503, {"Retry-After": "0.3"}) if n <= 2 else (200, {}))
+    async with serving(StandIn()) as steady, serving(flaky):
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([steady.url, flaky.url], outbox, fan_out=True) as sender:
+            await put(outbox, 0)
+            await until(lambda: steady.seqs == [1])
+            assert outbox.stats().depth_items > 0  # held back until the second one acknowledges
+            await until(lambda: flaky.seqs == [1])
+            await until(lambda: outbox.stats().depth_items == 0)
+            assert steady.seqs == [1]  # not sent again to the one that already had it
+            for i in range(1, 4):
+                await put(outbox, i)
+                await until(lambda: outbox.stats().depth_items == 0)
+            assert steady.seqs == flaky.seqs == [1, 2, 3, 4]
+            assert sender.stats.sent == 4
+
+
+async def test_fan_out_keeps_feeding_the_live_collector_when_its_partner_stays_down() -> None:
+    dead = closed_port_url()
+    async with serving(StandIn()) as live:
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([live.url, dead], outbox, fan_out=True, fan_out_wait=0.5, failback_after=60):
+            started = time.monotonic()
+            for i in range(10):
+                await put(outbox, i)
+                await until(lambda: outbox.stats().depth_items == 0)
+            assert live.seqs == list(range(1, 11))
+            assert time.monotonic() - started < 3  # one wait of fan_out_wait, then no more per batch
