@@ -17,7 +17,7 @@ from collector.availability.web import setup_availability
 from collector.config import CollectorConfig, hash_token
 from collector.exporter import ReadingsExporter
 from collector.ingest import IngestContext, IngestMetrics, make_ingest_handler
-from collector.ledger import MemorySeqLedger
+from collector.ledger import SqliteSeqLedger
 from collector.store import SeriesStore
 from tierwatch_common.wire import Batch
 
@@ -46,6 +46,10 @@ async def _sweeper(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _close_ledger(app: web.Application) -> None:
+    app[INGEST_KEY].ledger.close()
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -104,15 +108,18 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     staleness_factor = config.series.ttl_factor
 
     def observe(batch: Batch) -> None:
-        for o in batch.outcomes:
+        # In time order, so outcomes of several targets (or a batch formed after an outage) settle in sequence.
+        for o in sorted(batch.outcomes, key=lambda o: o.started_at + o.duration):
             engine.observe(o.target, o.started_at + o.duration, o.status, o.health, o.reason,
                            staleness_factor * (o.interval or batch.interval))
 
     app[INGEST_KEY] = IngestContext(
         limits=config.ingest,
         tokens={t.digest(): agent for agent, t in config.agents.items()},
-        store=store, ledger=MemorySeqLedger(), metrics=IngestMetrics(registry), observe=observe)
+        store=store, metrics=IngestMetrics(registry), observe=observe,
+        ledger=SqliteSeqLedger(state_dir / "ledger.sqlite", journal=config.ingest.journal_applied))
     app.cleanup_ctx.append(_sweeper)
+    app.on_cleanup.append(_close_ledger)
     app.router.add_post("/api/v1/ingest", make_ingest_handler(INGEST_KEY))
     app.router.add_get("/metrics", make_aiohttp_handler(registry))
     app.router.add_get("/healthz", healthz)

@@ -129,7 +129,7 @@ def make_ingest_handler(key: web.AppKey[IngestContext]):  # noqa: ANN201 - aioht
             accepted = ctx.store.apply(batch)
             if ctx.observe is not None:
                 ctx.observe(batch)
-            ctx.ledger.record(agent, batch.seq)
+            ctx.ledger.record(agent, batch.seq, batch)
             ctx.metrics.batches.labels("accepted", "").inc()
             ctx.metrics.readings.labels("accepted", "").inc(accepted)
             log.info("batch_accepted", agent=agent, seq=batch.seq, readings=accepted,
