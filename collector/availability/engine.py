@@ -18,11 +18,11 @@ import structlog
 from collector.availability.groups import GroupGraph, as_member, evaluate
 from collector.availability.maintenance import MaintenanceError, MaintenanceWindow, from_config, new_id
 from collector.availability.records import FlushBatch, LoadedState
-from collector.availability.report import Snapshot, state_name
+from collector.availability.report import Snapshot
 from collector.availability.service import GROUP, TARGET, Service
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.timeline import DEGRADED, DOWN, OK, STATE_NAMES, UNKNOWN, bucket_of
-from collector.availability.windows import WindowClock
+from collector.availability.windows import Frame, WindowClock
 
 log = structlog.get_logger(__name__)
 
@@ -181,9 +181,8 @@ class AvailabilityEngine:
             elif svc is not None:
                 self._set(svc, max(at, svc.settled), svc.state, after,
                           f"maintenance {'started' if after else 'ended'}: {window.reason}")
-            if svc is None:
-                for group in self.graph.ancestors(name):
-                    self._evaluate_group(group, at)
+            for group in self.graph.ancestors(name):     # what parents see of it changed
+                self._evaluate_group(group, at)
 
     def _add_window(self, window: MaintenanceWindow, now: float) -> None:
         self.maintenance[window.id] = window
@@ -254,14 +253,24 @@ class AvailabilityEngine:
     def compute(self, now: float | None = None) -> Snapshot:
         """Every service's seconds per bucket in every window at ``now`` (default: the clock)."""
         began = time.perf_counter()
-        self._now = max(self._now, self._clock() if now is None else now)
-        now = self._now
-        self.advance(now)
-        frame = self._windows.frame(now)
+        frame = self._frame(now)
         services = list(self._order)
         values = [svc.windows_at(frame) for svc in services]
         self.compute_seconds = time.perf_counter() - began
         return Snapshot(frame, services, values)
+
+    def compute_service(self, name: str, now: float | None = None) -> Snapshot | None:
+        """The same for one service; None if there is no such service."""
+        svc = self.services.get(name)
+        if svc is None:
+            return None
+        frame = self._frame(now)
+        return Snapshot(frame, [svc], [svc.windows_at(frame)])
+
+    def _frame(self, now: float | None) -> Frame:
+        self._now = max(self._now, self._clock() if now is None else now)
+        self.advance(self._now)
+        return self._windows.frame(self._now)
 
     def settled_of(self, svc: Service) -> float:
         """Settled instant; a group's is bounded by its members' (their late outcomes move it)."""
@@ -270,9 +279,6 @@ class AvailabilityEngine:
         members = [self.services[m] for m in self.graph.leaves(svc.name) if m in self.services]
         least = min((m.settled for m in members), default=svc.timeline.last_time)
         return max(svc.timeline.last_time, least)
-
-    def service_state(self, svc: Service) -> str:
-        return state_name(svc)
 
     # ---- persistence ------------------------------------------------------------------
     def drain(self, now: float | None = None) -> FlushBatch:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from collector.availability.settings import MaintenanceSpec
 
 SCHEDULED, ACTIVE, ENDED = "scheduled", "active", "ended"
+PAST_TOLERANCE = 300.0          # seconds of clock skew accepted on an API start time
 
 
 class MaintenanceError(Exception):
@@ -129,6 +130,9 @@ def parse_request(body: object, zone: ZoneInfo, now: float) -> tuple[tuple[str, 
         raise MaintenanceError(400, "'force' must be true or false")
     start = now if body.get("start") is None else parse_time(body["start"], zone, "start")
     end = None if body.get("end") is None else parse_time(body["end"], zone, "end")
+    if start < now - PAST_TOLERANCE:
+        raise MaintenanceError(400, "'start' is in the past: maintenance is declared before the work, "
+                                    "and recorded time is not rewritten")
     start = max(start, now)
     if end is not None and end <= start:
         raise MaintenanceError(400, "'end' must be in the future and after 'start'")

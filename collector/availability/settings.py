@@ -171,8 +171,8 @@ class AvailabilitySettings(StrictModel):
     windows: list[WindowSpec] = Field(default_factory=default_windows, min_length=1)
     groups: dict[str, GroupSpec] = Field(default_factory=dict)
     maintenance: list[MaintenanceSpec] = Field(default_factory=list)
+    # how often silent targets are turned unknown and changes are written with a heartbeat
     heartbeat_interval: float = Field(default=1.0, gt=0, le=60)
-    tick_interval: float = Field(default=1.0, gt=0, le=60)
     recent_transitions: int = Field(default=20, ge=0, le=1000)
 
     @field_validator("timezone")

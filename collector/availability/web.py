@@ -1,28 +1,106 @@
-"""Wiring of the availability engine into the collector's aiohttp application."""
+"""Wiring of the availability engine into the collector's aiohttp application.
+
+``setup_availability`` builds the engine, registers its exporter and routes, and appends to
+``app.cleanup_ctx`` the work that owns the SQLite store: load at start-up (in a thread),
+a heartbeat loop that turns silent targets unknown and writes changes every
+``heartbeat_interval`` seconds, and a last write at shutdown whose heartbeat marks the
+instant the collector stopped looking.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
 
+import structlog
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from collector.availability.api import AvailabilityApi
+from collector.availability.engine import AvailabilityEngine
+from collector.availability.exporter import AvailabilityExporter
 from collector.availability.settings import AvailabilitySettings
+from collector.availability.store import AvailabilityStore
+
+log = structlog.get_logger(__name__)
 
 
-class AvailabilityEngine:
-    """Placeholder with the final call signature; the exact engine replaces it."""
+class Persister:
+    """Writes the engine's changes to the store, one batch at a time, off the event loop."""
 
-    def observe(self, target: str, at: float, status: str, health: str, reason: str, staleness: float) -> None:
-        return None
+    def __init__(self, engine: AvailabilityEngine, store: AvailabilityStore) -> None:
+        self.engine = engine
+        self.store = store
+        self._lock = asyncio.Lock()
+        self.failures = 0
+
+    async def flush(self) -> None:
+        async with self._lock:
+            batch = self.engine.drain()
+            began = time.perf_counter()
+            try:
+                await asyncio.to_thread(self.store.write, batch)
+            except Exception as exc:   # noqa: BLE001 - keep the batch, try again on the next beat
+                self.engine.requeue(batch)
+                self.failures += 1
+                if self.failures == 1:
+                    log.error("availability_write_failed", error=str(exc), path=self.store.path)
+                return
+            if self.failures:
+                log.info("availability_write_recovered", failed_attempts=self.failures)
+                self.failures = 0
+            elapsed = time.perf_counter() - began
+            if elapsed > 0.5:
+                log.warning("availability_write_slow", seconds=round(elapsed, 3), rows=len(batch.rows))
 
 
 ENGINE_KEY = web.AppKey("availability_engine", AvailabilityEngine)
+PERSISTER_KEY = web.AppKey("availability_persister", Persister)
 
 
 def setup_availability(app: web.Application, settings: AvailabilitySettings, *, db_path: str,
                        authenticate: Callable[[web.Request], str | None],
                        registry: CollectorRegistry) -> AvailabilityEngine:
-    engine = AvailabilityEngine()
+    """Add the availability engine to ``app``; return it (call ``engine.observe`` per outcome)."""
+    engine = AvailabilityEngine(settings)
+    persister = Persister(engine, AvailabilityStore(db_path))
     app[ENGINE_KEY] = engine
+    app[PERSISTER_KEY] = persister
+    registry.register(AvailabilityExporter(engine))
+    AvailabilityApi(engine, authenticate, persister.flush).add_routes(app)
+    app.cleanup_ctx.append(_lifecycle)
     return engine
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    engine, persister = app[ENGINE_KEY], app[PERSISTER_KEY]
+    store = persister.store
+    began = time.perf_counter()
+    await asyncio.to_thread(store.open)
+    loaded = await asyncio.to_thread(store.load, engine.settings.recent_transitions)
+    engine.open(loaded)
+    await persister.flush()
+    log.info("availability_started", path=store.path, transitions=loaded.transitions,
+             seconds=round(time.perf_counter() - began, 3))
+    task = asyncio.create_task(_heartbeat(persister, engine.settings.heartbeat_interval),
+                               name="availability-heartbeat")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await persister.flush()          # its heartbeat is the instant we stopped looking
+        await asyncio.to_thread(store.close)
+        log.info("availability_stopped", path=store.path)
+
+
+async def _heartbeat(persister: Persister, interval: float) -> None:
+    loop = asyncio.get_running_loop()
+    next_beat = loop.time()
+    while True:
+        next_beat += interval
+        await asyncio.sleep(max(0.0, next_beat - loop.time()))
+        await persister.flush()
