@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import sys
 
-from agent.config import load_agent_config
+from agent.probe import add_probe_parser, run_probe
+from agent.targets import load_agent_setup
 from tierwatch_common.cli import check_config, configure_logging, load_or_exit
 
 
@@ -18,24 +19,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--config", required=True, help="agent YAML config file")
     chk = sub.add_parser("check-config", help="validate a config file (and its profiles) and exit (2 on problems)")
     chk.add_argument("file")
-    try:
-        from agent.probe import add_probe_parser, run_probe
-    except ImportError:  # SNMP support not installed
-        add_probe_parser = run_probe = None
-    if add_probe_parser is not None:
-        add_probe_parser(sub)
+    add_probe_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "check-config":
-        return check_config(load_agent_config, args.file)
-    if args.command == "probe" and run_probe is not None:
+        return check_config(load_agent_setup, args.file)
+    if args.command == "probe":
         return run_probe(args)
-    config = load_or_exit(load_agent_config, args.config)
+    config, profiles = load_or_exit(load_agent_setup, args.config)
     configure_logging(config.log.level, config.log.format)
     from agent.runtime import run_agent
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_agent(config))
+        asyncio.run(run_agent(config, profiles=profiles))
     return 0
 
 

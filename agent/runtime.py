@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from typing import Any
 
 import structlog
 
 from agent.config import AgentConfig
+from agent.profiles.loader import ProfileSet, load_profiles
 from agent.outbox import MemoryOutbox, Outbox
 from agent.scheduler import Scheduler
 from agent.selfmetrics import emit_self_metrics
@@ -19,16 +21,19 @@ from agent.sources.host import HostSource
 log = structlog.get_logger("agent.runtime")
 
 
-def build_sources(config: AgentConfig) -> list[Source]:
+def build_sources(config: AgentConfig, profiles: ProfileSet | None = None) -> tuple[list[Source], Any]:
+    """The host source and one SNMP source per target; also the shared SNMP client (or None)."""
     sources: list[Source] = []
     if config.host.enabled:
         sources.append(HostSource(config.host.name or config.agent.id, config.host.interval or config.agent.interval,
                                   config.host.labels, config.host.exclude_fstypes, config.host.exclude_mountpoints))
+    client = None
     if config.targets:
-        from agent.sources.snmp import build_snmp_sources  # imports pysnmp only when SNMP is used
+        from agent.targets import build_snmp_sources  # imports pysnmp only when SNMP is used
 
-        sources.extend(build_snmp_sources(config))
-    return sources
+        snmp_sources, client = build_snmp_sources(config, profiles or load_profiles(config.profile_dirs))
+        sources.extend(snmp_sources)
+    return sources, client
 
 
 def build_outbox(config: AgentConfig) -> Outbox:
@@ -39,7 +44,8 @@ def build_outbox(config: AgentConfig) -> Outbox:
     return Spool(config.spool)
 
 
-async def run_agent(config: AgentConfig, *, stop: asyncio.Event | None = None, drain_seconds: float = 5.0) -> None:
+async def run_agent(config: AgentConfig, *, profiles: ProfileSet | None = None, stop: asyncio.Event | None = None,
+                    drain_seconds: float = 5.0) -> None:
     """Run until `stop` is set (or SIGINT/SIGTERM), then give the sender a moment to drain."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -47,7 +53,7 @@ async def run_agent(config: AgentConfig, *, stop: asyncio.Event | None = None, d
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     outbox = build_outbox(config)
-    sources = build_sources(config)
+    sources, snmp_client = build_sources(config, profiles)
     scheduler = Scheduler(sources, outbox, max_concurrency=config.scheduler.max_concurrency,
                           jitter=config.scheduler.jitter)
     sender = Sender(config.collector, config.agent.id, config.agent.interval, outbox)
@@ -72,4 +78,6 @@ async def run_agent(config: AgentConfig, *, stop: asyncio.Event | None = None, d
     with contextlib.suppress(asyncio.CancelledError):
         await send_task
     await outbox.close()
+    if snmp_client is not None:
+        await snmp_client.close()
     log.info("agent_stopped", agent=config.agent.id, batches_sent=sender.stats.sent)

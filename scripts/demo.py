@@ -1,8 +1,12 @@
 """Runs the demo data center in the foreground: a collector on 127.0.0.1:9847, simulated devices
-(when snmpsim is installed) and an agent polling this host and those devices. Ctrl-C stops all."""
+(a UPS, two PDUs on feeds A and B, a CRAC, served by snmpsim) and an agent polling this host and
+those devices. Ctrl-C stops all of it.
+
+`--port` and `--devices-port` move it to other loopback ports (the tests use them)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -11,10 +15,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 DEMO = ROOT / "config" / "demo"
-URL = "http://127.0.0.1:9847"
+SIM = ROOT / ".venv-snmpsim" / "bin" / "snmpsim-command-responder"
 
 
 def wait_http(url: str, seconds: float) -> bool:
@@ -29,24 +35,48 @@ def wait_http(url: str, seconds: float) -> bool:
     return False
 
 
-def main() -> int:
+def write_configs(work: Path, port: int, devices_port: int | None) -> tuple[Path, Path]:
+    """The demo configs with the chosen ports, under .demo/ (the files in config/demo stay as shipped)."""
+    collector = yaml.safe_load((DEMO / "collector.yaml").read_text())
+    collector["listen"]["port"] = port
+    collector["state_dir"] = str(work / "state")
+    agent = yaml.safe_load((DEMO / ("agent-devices.yaml" if devices_port else "agent.yaml")).read_text())
+    agent["collector"]["urls"] = [f"http://127.0.0.1:{port}"]
+    for target in agent.get("targets", []):
+        target["port"] = devices_port
+    paths = work / "collector.yaml", work / "agent.yaml"
+    paths[0].write_text(yaml.safe_dump(collector, sort_keys=False))
+    paths[1].write_text(yaml.safe_dump(agent, sort_keys=False))
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=9847, help="collector port on 127.0.0.1")
+    parser.add_argument("--devices-port", type=int, default=11161, help="simulated devices' UDP port")
+    parser.add_argument("--no-devices", action="store_true", help="only this host, no simulated devices")
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".demo")
+    args = parser.parse_args(argv)
     os.chdir(ROOT)
-    (ROOT / ".demo").mkdir(exist_ok=True)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    devices = not args.no_devices and SIM.exists()
+    if not devices and not args.no_devices:
+        print("demo: snmpsim is not installed (run `make demo`), showing this host only", file=sys.stderr)
+    collector_cfg, agent_cfg = write_configs(args.workdir, args.port, args.devices_port if devices else None)
+    url = f"http://127.0.0.1:{args.port}"
     procs: list[subprocess.Popen[bytes]] = []
-    agent_cfg = DEMO / "agent.yaml"
     try:
-        procs.append(subprocess.Popen([str(BIN / "tierwatch-collector"), "run", "--config", str(DEMO / "collector.yaml")]))
-        if not wait_http(URL + "/readyz", 30):
+        procs.append(subprocess.Popen([str(BIN / "tierwatch-collector"), "run", "--config", str(collector_cfg)]))
+        if not wait_http(url + "/readyz", 30):
             print("demo: the collector did not become ready; see its log above", file=sys.stderr)
             return 1
-        devices = ROOT / "scripts" / "demo_devices.py"
-        sim = ROOT / ".venv-snmpsim" / "bin" / "snmpsim-command-responder"
-        if devices.exists() and sim.exists() and (DEMO / "agent-devices.yaml").exists():
-            procs.append(subprocess.Popen([sys.executable, str(devices)]))
-            agent_cfg = DEMO / "agent-devices.yaml"
+        if devices:
+            procs.append(subprocess.Popen([sys.executable, str(ROOT / "scripts" / "demo_devices.py"),
+                                           "--port", str(args.devices_port),
+                                           "--cache-dir", str(args.workdir / "snmpsim-cache")]))
         procs.append(subprocess.Popen([str(BIN / "tierwatch-agent"), "run", "--config", str(agent_cfg)]))
-        print(f"\n  tierwatch demo is up:\n    metrics       {URL}/metrics\n"
-              f"    availability  {URL}/api/v1/availability\n    status page   {URL}/\n"
+        print(f"\n  tierwatch demo is up:\n    metrics       {url}/metrics\n"
+              f"    availability  {url}/api/v1/availability\n    status page   {url}/\n"
               "  Ctrl-C stops it.\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
@@ -66,4 +96,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     raise SystemExit(main())

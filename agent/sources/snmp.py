@@ -21,7 +21,7 @@ from agent.profiles.detect import SYS_OBJECT_ID, SYS_UPTIME, detect, probe_oids
 from agent.profiles.evaluate import Sample, SnmpData, evaluate, judge_health, plan
 from agent.profiles.loader import ProfileSet
 from agent.profiles.model import METRIC_PREFIX, Profile
-from agent.snmp.errors import EndOfMib, NoSuchObject, SnmpAuthError, SnmpError, SnmpTimeout
+from agent.snmp.errors import EndOfMib, ErrorStatus, NoSuchObject, SnmpAuthError, SnmpError, SnmpTimeout
 from agent.snmp.types import Endpoint, Varbind
 from agent.sources.base import AUTH_ERROR, ERROR, OK, TIMEOUT, MetricInfo, PollResult
 from tierwatch_common.wire import Reading
@@ -86,6 +86,11 @@ class SnmpSource:
         except SnmpAuthError as exc:
             self._forget()
             return PollResult(status=AUTH_ERROR, reason=f"authentication error ({exc.kind}): {exc}".rstrip(": "))
+        except ErrorStatus as exc:
+            self._forget()
+            if exc.status == "authorizationError":  # the user exists but may not read this view
+                return PollResult(status=AUTH_ERROR, reason=f"authentication error (authorization): {exc}")
+            return PollResult(status=ERROR, reason=f"{type(exc).__name__}: {exc}")
         except SnmpError as exc:
             self._forget()
             return PollResult(status=ERROR, reason=f"{type(exc).__name__}: {exc}")

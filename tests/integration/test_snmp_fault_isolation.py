@@ -1,0 +1,78 @@
+"""A dead or slow device never delays the others: real snmpd, a real slow UDP relay, real UDP."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import pytest
+
+from agent.config import AgentConfig
+from agent.outbox import MemoryOutbox
+from agent.scheduler import Scheduler
+from agent.sources.base import PollResult
+from agent.targets import build_snmp_sources
+from agent.profiles.loader import load_profiles
+from tests.peers.processes import free_udp_port
+from tests.peers.snmpd import COMMUNITY, snmpd  # noqa: F401 - fixture
+from tests.peers.udp_relay import SlowUdpRelay
+
+pytestmark = pytest.mark.integration
+
+INTERVAL = 1.0
+
+
+class Timed:
+    """Records when each poll of the wrapped source starts (what the NOC sees as cadence)."""
+
+    def __init__(self, source) -> None:  # noqa: ANN001
+        self.source = source
+        self.target, self.interval, self.timeout = source.target, source.interval, source.timeout
+        self.starts: list[float] = []
+        self.results: list[PollResult] = []
+
+    async def poll(self) -> PollResult:
+        self.starts.append(time.monotonic())
+        result = await self.source.poll()
+        self.results.append(result)
+        return result
+
+    async def close(self) -> None:
+        await self.source.close()
+
+
+async def test_a_healthy_target_keeps_its_interval_beside_a_dead_and_a_slow_one(snmpd) -> None:  # noqa: F811
+    relay = SlowUdpRelay(("127.0.0.1", snmpd.port), delay=4.0).start()
+    dead_port = free_udp_port()  # nothing listens there
+    target = {"credentials": "v2", "profiles": ["host-resources"], "interval": INTERVAL, "timeout": 2.5,
+              "packet_timeout": 0.5, "retries": 1}
+    config = AgentConfig.model_validate({
+        "host": {"enabled": False},
+        "credentials": {"v2": {"version": "2c", "community": COMMUNITY}},
+        "targets": [
+            {**target, "name": "healthy", "address": "127.0.0.1", "port": snmpd.port},
+            {**target, "name": "dead", "address": "127.0.0.1", "port": dead_port},
+            {**target, "name": "slow", "address": "127.0.0.1", "port": relay.port},
+        ],
+    })
+    sources, client = build_snmp_sources(config, load_profiles())
+    healthy, dead, slow = (Timed(s) for s in sources)
+    sched = Scheduler([healthy, dead, slow], MemoryOutbox(), max_concurrency=8, jitter=0)
+    try:
+        sched.start()
+        await asyncio.sleep(10.5)
+        await sched.stop()
+    finally:
+        await client.close()
+        relay.stop()
+
+    assert [r.status for r in healthy.results[1:]] == ["ok"] * (len(healthy.results) - 1)
+    assert dead.results and all(r.status == "timeout" for r in dead.results)
+    assert slow.results and all(r.status == "timeout" for r in slow.results)
+    assert relay.forwarded > 0  # the slow device was really asked
+    gaps = [b - a for a, b in zip(healthy.starts, healthy.starts[1:])]
+    assert len(gaps) >= 9
+    print(f"healthy gaps: mean={statistics.mean(gaps):.4f}s min={min(gaps):.4f}s max={max(gaps):.4f}s")
+    assert abs(statistics.mean(gaps) - INTERVAL) <= 0.05 * INTERVAL
+    assert all(abs(g - INTERVAL) <= 0.05 * INTERVAL for g in gaps), gaps
