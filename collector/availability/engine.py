@@ -61,8 +61,8 @@ class AvailabilityEngine:
         while events and events[0][0] <= until:
             at, _, kind, payload = heapq.heappop(events)
             if kind == _EXPIRE:
-                svc, token = payload
-                if svc.last_at == token and svc.state != UNKNOWN:
+                svc = payload
+                if svc.last_at + svc.staleness == at and svc.state != UNKNOWN:
                     svc.floor = max(svc.floor, at)
                     self._set(svc, at, UNKNOWN, svc.maint, f"no outcome for {svc.staleness:g} s")
                     self._dirty[svc.name] = svc
@@ -104,7 +104,7 @@ class AvailabilityEngine:
         svc.staleness = staleness
         svc.health, svc.reason = health, reason
         self._set(svc, t, state, self._named.get(target, 0) > 0, reason or status)
-        self._schedule(t + staleness, _EXPIRE, (svc, t))
+        self._schedule(t + staleness, _EXPIRE, svc)
         self._dirty[target] = svc
 
     def _create(self, name: str, kind: str, at: float) -> Service:

@@ -1,10 +1,10 @@
 """Redundancy groups: how members' states make a group's state, and what maintenance would break.
 
-A member counts as *up* when it is up (healthy or degraded) and not under declared
-maintenance: equipment being worked on is not relied upon. A group is
+A member counts as *up* when it is up (ok or degraded) and not under declared maintenance:
+equipment being worked on is not relied upon. A group is
 
-- ok: every member up (full redundancy),
-- degraded: enough members up (``need``) but not all, or some members unknown,
+- ok: every member ok (full redundancy, all the way down),
+- degraded: enough members up (``need``) but not all of them ok, or some unknown,
 - unknown: not enough members known up, but it could be with the unknown ones,
 - down: not enough members up even if every unknown one were.
 """
@@ -19,25 +19,24 @@ from collector.availability.timeline import DEGRADED, DOWN, OK, STATE_NAMES, UNK
 
 
 def as_member(state: int, in_maintenance: bool) -> int:
-    """What a parent sees of a member: OK (up), DOWN or UNKNOWN."""
-    if in_maintenance:
-        return DOWN
-    if state == DEGRADED:
-        return OK
-    return state
+    """What a parent sees of a member: its state, or DOWN while it is under maintenance."""
+    return DOWN if in_maintenance else state
 
 
 def evaluate(need: int, values: Iterable[int]) -> int:
     """Group state from its members' values (as_member results)."""
-    up = known_down = total = 0
+    up = full = known_down = total = 0
     for v in values:
         total += 1
         if v == OK:
             up += 1
+            full += 1
+        elif v == DEGRADED:
+            up += 1
         elif v == DOWN:
             known_down += 1
     if up >= need:
-        return OK if up == total else DEGRADED
+        return OK if full == total else DEGRADED
     if total - known_down >= need:
         return UNKNOWN
     return DOWN
@@ -122,13 +121,13 @@ class GroupGraph:
                 return as_member(state, named)
             if name not in memo:
                 spec = self.specs[name]
-                memo[name] = as_member(evaluate(spec.need, (hypothetical(m) for m in spec.members)), False)
+                memo[name] = evaluate(spec.need, (hypothetical(m) for m in spec.members))
             return memo[name]
 
         out: list[Conflict] = []
         for g in sorted(affected, key=self._rank.__getitem__):
             state, named = current(g)
-            if as_member(state, named) != OK:
+            if as_member(state, named) not in (OK, DEGRADED):
                 continue          # already not up: work on it does not make it worse
             spec = self.specs[g]
             after = evaluate(spec.need, (hypothetical(m) for m in spec.members))
@@ -137,11 +136,11 @@ class GroupGraph:
             details = []
             for m in spec.members:
                 v = hypothetical(m)
-                if v == OK:
+                if v in (OK, DEGRADED):
                     continue
                 why = "maintenance" if m in unavailable else STATE_NAMES[v]
                 details.append(f"{m}: {why}")
-            up = sum(1 for m in spec.members if hypothetical(m) == OK)
+            up = sum(1 for m in spec.members if hypothetical(m) in (OK, DEGRADED))
             out.append(Conflict(g, f"group '{g}' ({spec.describe()}) would be {STATE_NAMES[after]}: "
                                    f"it needs {spec.need} member(s) up and would have {up} "
                                    f"({', '.join(details)})"))

@@ -57,14 +57,14 @@ class World:
             state = self.group_state(name, t, nominal)
         else:
             state = self.target_state(name, t) or UNKNOWN
-        return OK if state in (OK, DEGRADED) else state
+        return state
 
     def group_state(self, name: str, t: float, nominal: bool = False) -> str:
         need, members = self.groups[name]
         values = [self._value(m, t, nominal) for m in members]
-        up, down = values.count(OK), values.count(DOWN)
+        up, down = values.count(OK) + values.count(DEGRADED), values.count(DOWN)
         if up >= need:
-            return OK if up == len(values) else DEGRADED
+            return OK if values.count(OK) == len(values) else DEGRADED
         return UNKNOWN if len(values) - down >= need else DOWN
 
     def bucket(self, name: str, t: float) -> tuple[str, bool] | None:
