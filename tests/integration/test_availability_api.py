@@ -1,0 +1,159 @@
+"""The availability and maintenance API on a real aiohttp server on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from collector.availability.settings import AvailabilitySettings
+from collector.availability.web import ENGINE_KEY, setup_availability
+
+pytestmark = pytest.mark.integration
+
+OPERATORS = {"token-alice": "alice"}
+AUTH = {"Authorization": "Bearer token-alice"}
+GROUPS = {"rack-power": {"any_of": ["pdu-a", "pdu-b"]},
+          "hall-cooling": {"at_least": 3, "of": ["crac-1", "crac-2", "crac-3", "crac-4"]}}
+
+
+def authenticate(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return OPERATORS.get(token) if scheme == "Bearer" else None
+
+
+class Server:
+    def __init__(self, url: str, app: web.Application, registry: CollectorRegistry) -> None:
+        self.url, self.app, self.registry = url, app, registry
+
+    def observe(self, target: str, status: str = "ok", health: str = "ok") -> None:
+        self.app[ENGINE_KEY].observe(target, time.time(), status, health, "", 3600)
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        async with aiohttp.ClientSession() as s, s.request(method, self.url + path, **kwargs) as r:
+            return r.status, (await r.json() if r.content_type == "application/json" else await r.text())
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    registry = CollectorRegistry(auto_describe=False)
+    app = web.Application()
+    setup_availability(app, AvailabilitySettings.model_validate({"groups": GROUPS}),
+                       db_path=str(tmp_path / "availability.sqlite"), authenticate=authenticate, registry=registry)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    srv = Server(f"http://{host}:{port}", app, registry)
+    for name in ("pdu-a", "pdu-b", "crac-1", "crac-2", "crac-3", "crac-4"):
+        srv.observe(name)
+    try:
+        yield srv
+    finally:
+        await runner.cleanup()
+
+
+async def test_every_service_is_listed_with_every_window(server: Server) -> None:
+    status, body = await server.call("GET", "/api/v1/availability")
+    assert status == 200
+    assert set(body["services"]) == {"pdu-a", "pdu-b", "crac-1", "crac-2", "crac-3", "crac-4",
+                                     "rack-power", "hall-cooling"}
+    windows = body["services"]["pdu-a"]["windows"]
+    assert list(windows) == ["1h", "1d", "7d", "30d", "365d", "month", "year"]
+    assert windows["30d"]["error_budget_allowed_seconds"] == pytest.approx(466.56)
+    assert windows["1h"]["availability_ratio"] == 1.0
+
+
+async def test_one_service_shows_its_state_windows_and_last_transitions(server: Server) -> None:
+    server.observe("pdu-a", "timeout", "unknown")
+    status, body = await server.call("GET", "/api/v1/availability/pdu-a")
+    assert status == 200
+    assert body["state"] == "down"
+    assert [t["state"] for t in body["transitions"]][:2] == ["down", "ok"]
+    status, group = await server.call("GET", "/api/v1/availability/rack-power")
+    assert group["state"] == "degraded" and group["rule"] == "any_of [pdu-a, pdu-b]"
+    status, _ = await server.call("GET", "/api/v1/availability/nope")
+    assert status == 404
+
+
+async def test_maintenance_needs_an_operator(server: Server) -> None:
+    body = {"services": ["pdu-a"], "reason": "breaker swap"}
+    status, answer = await server.call("POST", "/api/v1/maintenance", json=body)
+    assert status == 401
+    status, _ = await server.call("POST", "/api/v1/maintenance", json=body,
+                                  headers={"Authorization": "Bearer wrong"})
+    assert status == 401
+
+
+async def test_maintenance_on_a_while_b_is_down_is_refused_with_409_and_the_reason(server: Server) -> None:
+    server.observe("pdu-b", "timeout", "unknown")
+    status, answer = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                       json={"services": ["pdu-a"], "reason": "breaker swap"})
+    assert status == 409
+    assert "force" in answer["error"]
+    assert "rack-power" in answer["conflicts"][0] and "pdu-b: down" in answer["conflicts"][0]
+    status, listing = await server.call("GET", "/api/v1/maintenance")
+    assert listing["maintenance"] == []
+
+
+async def test_forced_maintenance_is_accepted_and_recorded_as_forced_with_its_author(server: Server) -> None:
+    server.observe("pdu-b", "timeout", "unknown")
+    status, window = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                       json={"services": ["pdu-a"], "reason": "emergency", "force": True})
+    assert status == 201
+    assert window["forced"] is True and window["author"] == "alice" and window["status"] == "active"
+    assert window["conflicts"]
+
+
+async def test_maintenance_can_be_listed_ended_and_a_scheduled_one_deleted(server: Server) -> None:
+    status, active = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                       json={"services": ["crac-2"], "reason": "filters"})
+    assert status == 201 and active["forced"] is False
+    later = time.time() + 86400
+    status, scheduled = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                          json={"services": ["pdu-b"], "reason": "firmware",
+                                                "start": later, "end": later + 3600})
+    assert status == 201 and scheduled["status"] == "scheduled"
+    _, listing = await server.call("GET", "/api/v1/maintenance")
+    assert [w["id"] for w in listing["maintenance"]] == [active["id"], scheduled["id"]]
+
+    status, _ = await server.call("DELETE", f"/api/v1/maintenance/{active['id']}", headers=AUTH)
+    assert status == 409                                  # started: it can only be ended
+    status, ended = await server.call("POST", f"/api/v1/maintenance/{active['id']}/end", headers=AUTH)
+    assert status == 200 and ended["status"] == "ended" and ended["ended_by"] == "alice"
+    status, _ = await server.call("DELETE", f"/api/v1/maintenance/{scheduled['id']}", headers=AUTH)
+    assert status == 204
+    status, _ = await server.call("POST", "/api/v1/maintenance/mw-nope/end", headers=AUTH)
+    assert status == 404
+
+
+async def test_an_invalid_maintenance_request_gets_a_400_that_says_what_is_wrong(server: Server) -> None:
+    status, answer = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                       json={"services": ["pdu-a"], "reson": "typo"})
+    assert status == 400 and "reson" in answer["error"]
+    status, answer = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                       json={"services": ["pdu-a"], "reason": "x", "start": "2020-01-01T00:00"})
+    assert status == 400 and "past" in answer["error"]
+
+
+async def test_metrics_expose_states_counters_and_window_figures(server: Server) -> None:
+    server.observe("pdu-a", "timeout", "unknown")
+    text = generate_latest(server.registry).decode()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    state = {(s.labels["service"], s.labels["state"]): s.value for s in families["tierwatch_service_state"].samples}
+    assert state[("pdu-a", "down")] == 1 and state[("pdu-a", "up")] == 0
+    group = {(s.labels["group"], s.labels["state"]): s.value for s in families["tierwatch_group_state"].samples}
+    assert group[("rack-power", "degraded")] == 1
+    assert "tierwatch_service_up_seconds" in families                         # exposed as ..._total
+    assert any(line.startswith("tierwatch_service_up_seconds_total{") for line in text.splitlines())
+    budget = [s for s in families["tierwatch_service_error_budget_allowed_seconds"].samples
+              if s.labels == {"service": "pdu-b", "window": "30d"}]
+    assert budget[0].value == pytest.approx(466.56)
