@@ -49,7 +49,7 @@ class Scheduler:
             duration = time.perf_counter() - t0
         outcome = Outcome(source.target, result.status, started, duration, source.interval,
                           len(result.readings), result.health if result.status == "ok" else "unknown",
-                          result.reason[:1024])
+                          result.reason[:1024], result.varbinds)
         return outcome, result
 
     async def _loop(self, source: Source) -> None:

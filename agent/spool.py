@@ -81,7 +81,7 @@ def _dec_reading(v: list[Any]) -> Reading:
 
 
 def _enc_outcome(o: Outcome) -> list[Any]:
-    return [o.target, o.status, o.started_at, o.duration, o.interval, o.readings, o.health, o.reason]
+    return [o.target, o.status, o.started_at, o.duration, o.interval, o.readings, o.health, o.reason, o.varbinds]
 
 
 def _dec_outcome(v: list[Any]) -> Outcome:

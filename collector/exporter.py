@@ -48,6 +48,7 @@ class ReadingsExporter(Collector):
         dur = Metric(names.TARGET_POLL_DURATION, "Duration of the target's last poll.", "gauge")
         last = Metric(names.TARGET_LAST_POLL, "Unix time the target's last poll started.", "gauge")
         count = Metric(names.TARGET_READINGS, "Readings produced by the target's last poll.", "gauge")
+        varbinds = Metric(names.TARGET_VARBINDS, "SNMP varbinds the target returned in its last poll.", "gauge")
         for target, st in self.store.targets.items():
             o = st.outcome
             base = {names.LABEL_TARGET: target, names.LABEL_AGENT: st.agent}
@@ -59,4 +60,5 @@ class ReadingsExporter(Collector):
             dur.add_sample(names.TARGET_POLL_DURATION, base, o.duration)
             last.add_sample(names.TARGET_LAST_POLL, base, o.started_at)
             count.add_sample(names.TARGET_READINGS, base, float(o.readings))
-        yield from (up, status, health, dur, last, count)
+            varbinds.add_sample(names.TARGET_VARBINDS, base, float(o.varbinds))
+        yield from (up, status, health, dur, last, count, varbinds)

@@ -13,6 +13,7 @@ TARGET_POLL_DURATION = "tierwatch_target_poll_duration_seconds"
 TARGET_POLL_STATUS = "tierwatch_target_poll_status"
 TARGET_LAST_POLL = "tierwatch_target_last_poll_timestamp_seconds"
 TARGET_READINGS = "tierwatch_target_poll_readings"
+TARGET_VARBINDS = "tierwatch_target_poll_varbinds"
 
 # Collector self-metrics.
 BATCHES = "tierwatch_collector_batches"  # counter: _total added by prometheus-client

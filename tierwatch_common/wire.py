@@ -60,6 +60,7 @@ class Outcome:
     readings: int
     health: str = "unknown"
     reason: str = ""
+    varbinds: int = 0
 
 
 @dataclass(slots=True)
@@ -127,7 +128,8 @@ def _check_obj(obj: Any, where: str, allowed: frozenset[str], required: tuple[st
 
 
 _BATCH_FIELDS = frozenset({"version", "agent", "seq", "sent_at", "interval", "outcomes", "readings", "metrics"})
-_OUTCOME_FIELDS = frozenset({"target", "status", "started_at", "duration", "interval", "readings", "health", "reason"})
+_OUTCOME_FIELDS = frozenset({"target", "status", "started_at", "duration", "interval", "readings", "health", "reason",
+                             "varbinds"})
 _READING_FIELDS = frozenset({"target", "metric", "labels", "value", "ts"})
 
 
@@ -202,15 +204,16 @@ def _outcomes(items: Any, errs: _Errors) -> list[Outcome]:
         iv = o.get("interval", 0)
         if not (_finite(iv) and 0 <= iv <= 86400):
             errs.add(f"{where}.interval: must be seconds in [0, 86400]")
-        rc = o.get("readings", 0)
-        if not (isinstance(rc, int) and not isinstance(rc, bool) and 0 <= rc < 2**31):
-            errs.add(f"{where}.readings: must be a non-negative integer")
+        rc, vb = o.get("readings", 0), o.get("varbinds", 0)
+        for name, count in (("readings", rc), ("varbinds", vb)):
+            if not (isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 2**31):
+                errs.add(f"{where}.{name}: must be a non-negative integer")
         reason = o.get("reason", "")
         if not isinstance(reason, str) or len(reason) > 1024:
             errs.add(f"{where}.reason: must be a string of at most 1024 characters")
         if len(errs.items) + errs.dropped == n:
             out.append(Outcome(o["target"], o["status"], float(o["started_at"]), float(o["duration"]),
-                               float(iv), rc, o.get("health", "unknown"), reason))
+                               float(iv), rc, o.get("health", "unknown"), reason, vb))
     return out
 
 
@@ -270,4 +273,5 @@ def encode_reading(r: Reading) -> dict[str, Any]:
 
 def encode_outcome(o: Outcome) -> dict[str, Any]:
     return {"target": o.target, "status": o.status, "started_at": o.started_at, "duration": o.duration,
-            "interval": o.interval, "readings": o.readings, "health": o.health, "reason": o.reason}
+            "interval": o.interval, "readings": o.readings, "health": o.health, "reason": o.reason,
+            "varbinds": o.varbinds}
