@@ -15,6 +15,8 @@ Definitions (seconds within the window, up to now):
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from collector.availability.service import Service
@@ -55,7 +57,7 @@ class WindowFigures:
         }
 
 
-def figures(values: list[float], offset: int, policy: SloPolicy, period: float) -> WindowFigures:
+def figures(values: Sequence[float], offset: int, policy: SloPolicy, period: float) -> WindowFigures:
     """Figures of the window whose bucket seconds start at ``values[offset]``."""
     v = values[offset:offset + WIDTH]
     up = v[OK] + v[DEGRADED]
@@ -92,7 +94,7 @@ class Snapshot:
 
     frame: Frame
     services: list[Service]
-    values: list[list[float]]
+    values: list[array[float]]
 
     def figures(self, index: int, window: int) -> WindowFigures:
         svc = self.services[index]

@@ -28,8 +28,12 @@ def bucket_of(state: int, maintenance: bool) -> int:
     return state + MAINT if maintenance else state
 
 
-def zeros() -> list[float]:
-    return [0.0] * WIDTH
+_ZEROS = array("d", [0.0] * WIDTH)
+
+
+def zeros() -> array[float]:
+    """A fresh F vector (arrays: not tracked by the garbage collector, unlike lists)."""
+    return _ZEROS[:]
 
 
 class Timeline:
@@ -87,10 +91,10 @@ class Timeline:
             prev_t, prev_b = t, b
             n += 1
 
-    def cum_at_index(self, i: int) -> list[float]:
-        """F(times[i]) as a new list."""
+    def cum_at_index(self, i: int) -> array[float]:
+        """F(times[i]) as a new vector."""
         c = i // CHECKPOINT
-        vec = self._checkpoints[c * WIDTH:(c + 1) * WIDTH].tolist()
+        vec = self._checkpoints[c * WIDTH:(c + 1) * WIDTH]
         times, buckets = self.times, self.buckets
         for j in range(c * CHECKPOINT, i):
             vec[buckets[j]] += times[j + 1] - times[j]
@@ -100,7 +104,7 @@ class Timeline:
         """Index of the transition in force at ``t``; -1 before the first one."""
         return bisect_right(self.times, t) - 1
 
-    def cum_at(self, t: float) -> list[float]:
+    def cum_at(self, t: float) -> array[float]:
         """F(t) for any t (the last bucket extends to the future)."""
         i = self.index_at(t)
         if i < 0:
@@ -121,7 +125,7 @@ class Cursor:
 
     def __init__(self) -> None:
         self.index = -2          # not positioned
-        self.cum: list[float] = zeros()
+        self.cum = zeros()
 
     def seek(self, timeline: Timeline, t: float) -> None:
         """Position on the transition in force at ``t``; ``cum`` becomes F(times[index])."""
