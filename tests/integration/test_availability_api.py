@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -144,7 +146,7 @@ async def test_an_invalid_maintenance_request_gets_a_400_that_says_what_is_wrong
     assert status == 400 and "past" in answer["error"]
 
 
-async def test_metrics_expose_states_counters_and_window_figures(server: Server) -> None:
+async def test_metrics_expose_states_counters_and_window_figures_and_pass_promtool(server: Server) -> None:
     server.observe("pdu-a", "timeout", "unknown")
     text = generate_latest(server.registry).decode()
     families = {f.name: f for f in text_string_to_metric_families(text)}
@@ -157,3 +159,8 @@ async def test_metrics_expose_states_counters_and_window_figures(server: Server)
     budget = [s for s in families["tierwatch_service_error_budget_allowed_seconds"].samples
               if s.labels == {"service": "pdu-b", "window": "30d"}]
     assert budget[0].value == pytest.approx(466.56)
+
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool (Debian package prometheus) is required: `make test` installs it"
+    check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
