@@ -48,6 +48,7 @@ class AvailabilityEngine:
         self._dirty_windows: dict[str, MaintenanceWindow | None] = {}
         self.compute_seconds = 0.0
         self.transitions = 0
+        self.quiet = False                          # no per-service log lines (start-up gap)
 
     # ---- time -------------------------------------------------------------------------
     def now(self) -> float:
@@ -129,7 +130,7 @@ class AvailabilityEngine:
         bucket = bucket_of(state, maint)
         svc.recent.append((at, bucket, reason))
         self._pending.append((svc.name, at, bucket, reason))
-        if previous != state:
+        if previous != state and not self.quiet:
             event = log.info if state == OK else log.warning
             event("service_state_changed", service=svc.name, kind=svc.kind, at=at,
                   state=STATE_NAMES[state], previous=STATE_NAMES[previous] if previous >= 0 else None,

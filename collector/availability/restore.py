@@ -28,6 +28,7 @@ def restore(engine: AvailabilityEngine, loaded: LoadedState | None, now: float) 
     restored_groups: set[str] = set()
     heartbeat = None
     gap_total = 0.0
+    gap_count = 0
     if loaded is not None:
         heartbeat = loaded.heartbeat
         for name, stored in loaded.services.items():
@@ -51,16 +52,20 @@ def restore(engine: AvailabilityEngine, loaded: LoadedState | None, now: float) 
         for svc in engine.services.values():
             if svc.kind == TARGET and svc.state != UNKNOWN:
                 gaps.append((max(svc.settled, min(heartbeat, svc.last_at + svc.staleness)), svc.name))
+        engine.quiet = True                  # one summary line below rather than one per target
         for at, name in sorted(gaps):
             svc = engine.services[name]
             svc.floor = max(svc.floor, at)
             engine._set(svc, at, UNKNOWN, svc.maint, "collector stopped")
+        engine.quiet = False
         gap_total = max(0.0, now - heartbeat)
+        gap_count = len(gaps)
     for name in engine.graph.order:
         engine._evaluate_group(name, heartbeat if name in restored_groups and heartbeat is not None else now)
     _sync_config_windows(engine, now)
     engine.advance(now)
     log.info("availability_restored", services=len(engine.services), transitions=engine.transitions,
+             unknown_since_last_heartbeat=gap_count,
              maintenance=len(engine.maintenance), last_heartbeat=heartbeat, unknown_gap_seconds=round(gap_total, 3))
 
 
