@@ -47,10 +47,11 @@ class IngestContext:
 
 class Rejection(Exception):
     def __init__(self, status: int, reason: str, errors: list[str], headers: dict[str, str] | None = None,
-                 readings: int = 0) -> None:
+                 readings: int = 0, unread: bool = False) -> None:
         super().__init__(reason)
         self.status, self.reason, self.errors, self.headers = status, reason, errors, headers or {}
         self.readings = readings  # how many readings the refused body carried, when known
+        self.unread = unread  # the body was not read to its end: close the connection after answering
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
@@ -83,9 +84,9 @@ async def _read_body(ctx: IngestContext, request: web.Request) -> bytes:
         body = await request.content.read(cap + 1)
         if len(body) > cap or not request.content.at_eof():
             what = "body" if cap == limit else "decompressed body"
-            raise Rejection(413, "too_large", [f"{what} exceeds {cap} bytes"])
+            raise Rejection(413, "too_large", [f"{what} exceeds {cap} bytes"], unread=True)
     except (HttpProcessingError, RequestPayloadError, ValueError, zlib.error) as exc:
-        raise Rejection(400, "bad_encoding", [f"cannot decode the {encoding} body: {exc}"]) from None
+        raise Rejection(400, "bad_encoding", [f"cannot decode the {encoding} body: {exc}"], unread=True) from None
     return body
 
 
@@ -141,7 +142,13 @@ def make_ingest_handler(key: web.AppKey[IngestContext]):  # noqa: ANN201 - aioht
                 ctx.metrics.readings.labels("rejected", rej.reason).inc(rej.readings)
             log.warning("batch_rejected", status=rej.status, reason=rej.reason, errors=rej.errors[:5],
                         peer=request.remote)
-            return _json(rej.status, {"error": rej.reason, "errors": rej.errors}, rej.headers)
+            resp = _json(rej.status, {"error": rej.reason, "errors": rej.errors}, rej.headers)
+            if rej.unread:
+                # Neither inflate the rest of a bomb nor re-read a corrupt stream after answering:
+                # mark the body finished and close the connection once the answer is out.
+                resp.force_close()
+                request.content.feed_eof()
+            return resp
         finally:
             ctx.inflight -= 1
             ctx.metrics.latency.observe(time.perf_counter() - started)
