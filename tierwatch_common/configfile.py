@@ -59,32 +59,50 @@ def dotted(path: Path) -> str:
 
 
 def _model_fields_at(model: type[BaseModel], path: Path) -> list[str]:
-    """Field names (and aliases) of the model found at `path`, for did-you-mean hints."""
+    """Field names (and aliases) of the model found at `path`, for did-you-mean hints.
+
+    Walks the annotations: a model field leads to its type, a list/dict step (an index or a
+    free-form key such as a group's name) leads to the element type, Optional/Union to the
+    first model among its members."""
     current: Any = model
     for part in path:
-        if isinstance(part, int):
+        model_cls = _model_in(current)
+        if model_cls is not None and isinstance(part, str) and part in model_cls.model_fields:
+            current = model_cls.model_fields[part].annotation
             continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(part)
-            if info is None:
-                return []
-            current = _unwrap(info.annotation)
-        else:
-            current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or name for name, f in current.model_fields.items()]
-    return []
+        element = _element_of(current)
+        if element is None:
+            return []
+        current = element
+    found = _model_in(current)
+    return [f.alias or name for name, f in found.model_fields.items()] if found else []
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Find the first BaseModel class inside list[...] / dict[str, ...] / Optional[...]."""
+def _model_in(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
+    if getattr(annotation, "__origin__", None) in (list, dict, tuple):
+        return None
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _unwrap(arg)
-        if isinstance(found, type) and issubclass(found, BaseModel):
+        found = _model_in(arg)
+        if found is not None:
             return found
-    return annotation
+    return None
+
+
+def _element_of(annotation: Any) -> Any:
+    """The element type of list[X] / dict[K, X] (looking through Optional), or None."""
+    origin = getattr(annotation, "__origin__", None)
+    args = getattr(annotation, "__args__", ()) or ()
+    if origin is list and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    for arg in args:
+        inner = _element_of(arg)
+        if inner is not None:
+            return inner
+    return None
 
 
 def _message(err: dict[str, Any], model: type[BaseModel], path: Path) -> str:
