@@ -121,3 +121,15 @@ def test_a_missing_environment_variable_for_a_secret_is_a_config_error(tmp_path:
     with pytest.raises(ConfigError) as info:
         load_agent_config(path)
     assert "TW_NOPE is not set" in str(info.value) and info.value.problems[0].line == 2
+
+
+def test_typos_inside_named_entries_get_a_did_you_mean_too(tmp_path: Path) -> None:
+    path = tmp_path / "collector.yaml"
+    path.write_text("availability:\n  groups:\n    power: {one_of: [a, b]}\nagents:\n  a1: {tokn: x, token: y}\n")
+    with pytest.raises(ConfigError) as info:
+        load_collector_config(path)
+    rendered = [p.render() for p in info.value.problems]
+    assert rendered == [
+        f"{path}:3:13: availability.groups.power.one_of: unknown key 'one_of'; did you mean 'any_of'?",
+        f"{path}:5:8: agents.a1.tokn: unknown key 'tokn'; did you mean 'token'?",
+    ]
