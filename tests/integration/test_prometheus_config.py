@@ -83,6 +83,14 @@ def test_every_alert_has_a_severity_a_summary_a_description_and_a_runbook() -> N
         assert {"summary", "description", "runbook"} <= set(rule["annotations"]), rule["alert"]
 
 
+def test_every_runbook_link_points_at_a_section_of_the_runbooks() -> None:
+    sections = set(re.findall(r"^## (\w+)$", (PROM_DIR / "RUNBOOKS.md").read_text(), re.M))
+    for rule in (r for r in _rules() if "alert" in r):
+        path, _, anchor = rule["annotations"]["runbook"].partition("#")
+        assert (ROOT / path) == PROM_DIR / "RUNBOOKS.md", rule["alert"]
+        assert anchor in {s.lower() for s in sections}, rule["alert"]
+
+
 def test_every_alert_is_exercised_by_a_rule_unit_test() -> None:
     tested = set()
     for path in (PROM_DIR / "tests").glob("*.yml"):
