@@ -40,6 +40,18 @@ class ReadingsExporter(Collector):
                 family.add_sample(name, lbl, sample.value)
             yield family
         yield from self._targets()
+        yield from self._self()
+
+    def _self(self) -> Iterator[Metric]:
+        store = self.store
+        live = Metric(names.LIVE_SERIES, "Pushed series currently exposed (not yet expired).", "gauge")
+        live.add_sample(names.LIVE_SERIES, {}, float(store.live_series))
+        expired = Metric(names.EXPIRED_SERIES, "Pushed series dropped because their source went silent.", "counter")
+        expired.add_sample(names.EXPIRED_SERIES + "_total", {}, float(store.expired_total))
+        seen = Metric(names.AGENT_LAST_SEEN, "Unix time the collector last applied a batch from the agent.", "gauge")
+        for agent, at in sorted(store.agents.items()):
+            seen.add_sample(names.AGENT_LAST_SEEN, {names.LABEL_AGENT: agent}, at)
+        yield from (live, expired, seen)
 
     def _targets(self) -> Iterator[Metric]:
         up = Metric(names.TARGET_UP, "1 when the target's last poll succeeded and its health is not critical.", "gauge")

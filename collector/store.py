@@ -41,6 +41,7 @@ class SeriesStore:
     # metric name -> (type, help)
     meta: dict[str, tuple[str, str]] = field(default_factory=dict)
     targets: dict[str, TargetStatus] = field(default_factory=dict)
+    agents: dict[str, float] = field(default_factory=dict)  # agent id -> when its last batch was applied
     expired_total: int = 0
     _count: int = 0
 
@@ -50,6 +51,7 @@ class SeriesStore:
     def apply(self, batch: Batch, now: float | None = None) -> int:
         """Store a validated batch; returns the number of readings written."""
         now = time.time() if now is None else now
+        self.agents[batch.agent] = now
         intervals = {}
         for o in batch.outcomes:
             iv = o.interval or batch.interval

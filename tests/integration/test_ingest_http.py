@@ -152,3 +152,14 @@ async def test_metrics_negotiates_openmetrics_and_gzip(server: str) -> None:
         text = gzip.decompress(await r.read()).decode()
     assert text.rstrip().endswith("# EOF")
     assert "tierwatch_pdu_power_watts{" in text
+
+
+async def test_the_collector_exposes_live_series_and_when_each_agent_last_delivered(server: str) -> None:
+    before = time.time()
+    await post(server, json.dumps(body()).encode())
+    text = await metrics(server)
+    assert "tierwatch_collector_live_series 1.0" in text
+    assert "tierwatch_collector_expired_series_total 0.0" in text
+    line = next(x for x in text.splitlines()
+                if x.startswith('tierwatch_collector_agent_last_batch_timestamp_seconds{agent="row-a-01"}'))
+    assert before - 1 <= float(line.split()[-1]) <= time.time() + 1
