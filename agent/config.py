@@ -184,7 +184,10 @@ def _cross_file_problems(cfg: AgentConfig, file: str, text: str) -> list[ConfigP
 
 def load_agent_config(path: str | Path) -> AgentConfig:
     """Load and validate an agent config file; raise ConfigError with every problem."""
-    text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None  # load_file reports it as a config problem
     cfg = load_file(AgentConfig, path, text)
     problems = _cross_file_problems(cfg, str(path), text or "")
     if problems:

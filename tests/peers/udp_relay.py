@@ -64,12 +64,13 @@ class SlowUdpRelay:
             self._listener.sendto(data, client)
 
     def stop(self) -> None:
-        def close() -> None:
+        async def close() -> None:
             for t in [self._listener, *self._upstreams.values()]:
                 if t is not None:
                     t.close()
-            self.loop.stop()
+            await asyncio.sleep(0.05)  # let the transports finish closing before the loop stops
 
-        self.loop.call_soon_threadsafe(close)
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(timeout=5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
         self.loop.close()
