@@ -21,7 +21,6 @@ Example (the ``availability:`` section of the collector config)::
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -30,29 +29,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from tierwatch_common.configfile import StrictModel
+from tierwatch_common.types import Duration
 
 UnknownPolicy = Literal["excluded", "down", "up"]
 MaintenancePolicy = Literal["excluded", "counted"]
 CalendarUnit = Literal["day", "week", "month", "year"]
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-
-
-def parse_duration(value: object) -> float:
-    """``90``, ``"90s"``, ``"15m"``, ``"1h"``, ``"30d"``, ``"1w"`` → seconds."""
-    if isinstance(value, bool):
-        raise ValueError("a duration is a number of seconds or a string like '30d'")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str) and (m := _DURATION_RE.match(value)):
-        seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    else:
-        raise ValueError("a duration is a number of seconds or a string like '1h', '30d', '1w'")
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
-    return seconds
-
 
 @dataclass(frozen=True, slots=True)
 class SloPolicy:
@@ -75,13 +56,8 @@ class WindowSpec(StrictModel):
     """One window: ``rolling`` (a duration ending now) or ``calendar`` (the current period)."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,32}$")
-    rolling: float | None = None
+    rolling: Duration | None = None
     calendar: CalendarUnit | None = None
-
-    @field_validator("rolling", mode="before")
-    @classmethod
-    def _duration(cls, value: object) -> float | None:
-        return None if value is None else parse_duration(value)
 
     @model_validator(mode="after")
     def _one_kind(self) -> WindowSpec:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from tests.peers.processes import free_udp_port
 
 COMMUNITY = "tierwatch-ro"
 AUTH_KEY = "auth-pass-0815"
@@ -36,10 +37,6 @@ USERS: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
 }
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

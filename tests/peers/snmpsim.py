@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,16 +20,13 @@ from pathlib import Path
 import pytest
 
 from tests.shared_devices import SNMPREC_DIR
+from tests.peers.processes import free_udp_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 RESPONDER = PROJECT / ".venv-snmpsim" / "bin" / "snmpsim-command-responder"
 READY_COMMUNITY = "apc_ap8853"  # any recording: the readiness GET asks it for sysObjectID.0
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
