@@ -65,26 +65,32 @@ def main(argv: list[str] | None = None) -> int:
     collector_cfg, agent_cfg = write_configs(args.workdir, args.port, args.devices_port if devices else None)
     url = f"http://127.0.0.1:{args.port}"
     procs: list[subprocess.Popen[bytes]] = []
+    sim: subprocess.Popen[bytes] | None = None
     try:
         procs.append(subprocess.Popen([str(BIN / "tierwatch-collector"), "run", "--config", str(collector_cfg)]))
         if not wait_http(url + "/readyz", 30):
             print("demo: the collector did not become ready; see its log above", file=sys.stderr)
             return 1
         if devices:
-            procs.append(subprocess.Popen([sys.executable, str(ROOT / "scripts" / "demo_devices.py"),
-                                           "--port", str(args.devices_port),
-                                           "--cache-dir", str(args.workdir / "snmpsim-cache")]))
+            sim = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "demo_devices.py"),
+                                    "--port", str(args.devices_port),
+                                    "--cache-dir", str(args.workdir / "snmpsim-cache")])
         procs.append(subprocess.Popen([str(BIN / "tierwatch-agent"), "run", "--config", str(agent_cfg)]))
         print(f"\n  tierwatch demo is up:\n    metrics       {url}/metrics\n"
               f"    availability  {url}/api/v1/availability\n    status page   {url}/\n"
               "  Ctrl-C stops it.\n", flush=True)
         while all(p.poll() is None for p in procs):
+            if sim is not None and sim.poll() is not None:
+                print("demo: the simulated devices stopped; their targets will go down", file=sys.stderr)
+                sim = None
             time.sleep(0.5)
-        print("demo: a process exited; stopping the others", file=sys.stderr)
+        print("demo: the collector or the agent exited; stopping the others", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
+        if sim is not None:
+            procs.append(sim)
         for p in reversed(procs):
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
