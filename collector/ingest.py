@@ -81,10 +81,16 @@ async def _read_body(ctx: IngestContext, request: web.Request) -> bytes:
         raise Rejection(415, "bad_encoding", [f"unsupported Content-Encoding {encoding!r}; use gzip or identity"])
     cap = limit if encoding in ("", "identity") else ctx.limits.max_decompressed_bytes
     try:
-        body = await request.content.read(cap + 1)
-        if len(body) > cap or not request.content.at_eof():
-            what = "body" if cap == limit else "decompressed body"
-            raise Rejection(413, "too_large", [f"{what} exceeds {cap} bytes"], unread=True)
+        # read(n) returns what has arrived (up to n bytes): keep reading until the end or past the cap.
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await request.content.read(cap + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                what = "body" if cap == limit else "decompressed body"
+                raise Rejection(413, "too_large", [f"{what} exceeds {cap} bytes"], unread=True)
+        body = b"".join(chunks)
     except (HttpProcessingError, RequestPayloadError, ValueError, zlib.error) as exc:
         raise Rejection(400, "bad_encoding", [f"cannot decode the {encoding} body: {exc}"], unread=True) from None
     return body
