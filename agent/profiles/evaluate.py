@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from agent.profiles.counters import CounterGuard
-from agent.profiles.model import CONVERSIONS, METRIC_PREFIX, Condition, Metric, Profile, Table
+from agent.profiles.model import CONVERSIONS, MAX_POWER_OF_TEN, METRIC_PREFIX, Condition, Metric, Profile, Table
 from agent.snmp import types as t
 from agent.snmp.types import Varbind
 
@@ -63,6 +63,8 @@ def plan(profiles: Iterable[Profile]) -> tuple[list[str], list[str]]:
                 gets.setdefault(oid, None)
             if m.digits and m.digits.oid:
                 gets.setdefault(m.digits.oid, None)
+            if m.scale_exponent:
+                gets.setdefault(m.scale_exponent.oid, None)
             if m.multiply_by:
                 gets.setdefault(m.multiply_by, None)
         for table in p.tables:
@@ -71,6 +73,8 @@ def plan(profiles: Iterable[Profile]) -> tuple[list[str], list[str]]:
                     walks.setdefault(oid, None)
                 if m.digits and m.digits.oid:
                     walks.setdefault(m.digits.oid, None)
+                if m.scale_exponent:
+                    walks.setdefault(m.scale_exponent.oid, None)
                 if m.multiply_by:
                     walks.setdefault(m.multiply_by, None)
             for lk in table.lookups:
@@ -138,15 +142,55 @@ def _sub_suffix(groups: Sequence[str], parts: Sequence[int] | None) -> str:
     return ".".join(g for g in chosen if g)
 
 
-def _finish(m: Metric, raw: float, kind: str, digits: int, mult: float | None, key: tuple,
+# Reads another OID for a metric: (oid, index parts) → (its varbind or None, its instance OID).
+_Read = Callable[[str, Sequence[int] | None], tuple[Varbind | None, str]]
+
+
+def _power_of_ten(m: Metric, read: _Read) -> tuple[int, list[str]] | None:
+    """The power of ten this reading is shifted by (scale_exponent − digits) and the OIDs read
+    for it; None when the reading must not be exported (a scale not in the map, a wild power)."""
+    power = 0
+    oids: list[str] = []
+    if m.digits:
+        digits = m.digits.default
+        if m.digits.oid:
+            vb, oid = read(m.digits.oid, m.digits.index)
+            d = number(vb)
+            if d is not None:
+                # Negative digits shift nothing: ENTITY-SENSOR-MIB precision -8..-1 counts accurate digits.
+                digits = max(0, int(d))
+                oids.append(oid)
+        power -= digits
+    if m.scale_exponent:
+        se = m.scale_exponent
+        vb, oid = read(se.oid, se.index)
+        raw = number(vb)
+        if raw is None:
+            power += se.default
+        else:
+            if not float(raw).is_integer():
+                return None
+            exponent = int(raw) if se.map is None else se.map.get(int(raw))
+            if exponent is None:
+                return None
+            power += exponent
+            oids.append(oid)
+    if abs(power) > MAX_POWER_OF_TEN:
+        return None
+    return power, oids
+
+
+def _finish(m: Metric, raw: float, kind: str, power: int, mult: float | None, key: tuple,
             guard: CounterGuard | None) -> float:
     if m.type == "counter" and guard is not None and isinstance(raw, int):
         raw = guard.adjust(key, raw, kind)
     value = _times(raw, m.scale)
     if mult is not None:
         value *= mult
-    if digits:
-        value /= 10**digits
+    if power > 0:
+        value *= 10**power
+    elif power < 0:
+        value /= 10**-power  # dividing by an exact integer: 2345 / 100 is 23.45
     value += m.offset
     if m.convert:
         factor, off = CONVERSIONS[m.convert]
@@ -177,17 +221,22 @@ def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, ra
         out.append(Sample(name, tuple(sorted(labels.items())), value, oids))
 
 
+def _other_cell(data: SnmpData, column: str, groups: Sequence[str],
+                parts: Sequence[int] | None) -> tuple[Varbind | None, str]:
+    sub = _sub_suffix(groups, parts)
+    return data.cell(column, sub), f"{column}.{sub}"
+
+
 def _scalar(p: Profile, m: Metric, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:
     vb = next((data.instance(o) for o in (m.oid, *m.fallback) if data.instance(o) is not None), None)
     raw = number(vb)
     if vb is None or raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
         return
-    oids: list[str] = [vb.oid]
-    digits = m.digits.default if m.digits else 0
-    if m.digits and m.digits.oid:
-        d = number(data.instance(m.digits.oid))
-        if d is not None:
-            digits, _ = int(d), oids.append(m.digits.oid)
+    shift = _power_of_ten(m, lambda oid, _index: (data.instance(oid), oid))
+    if shift is None:
+        return
+    power, extra = shift
+    oids: list[str] = [vb.oid, *extra]
     mult = None
     if m.multiply_by:
         mult = number(data.instance(m.multiply_by))
@@ -196,7 +245,7 @@ def _scalar(p: Profile, m: Metric, data: SnmpData, guard: CounterGuard | None, o
         oids.append(m.multiply_by)
     labels = {**p.labels, **m.labels}
     key = (m.name, tuple(sorted(labels.items())))
-    value = _finish(m, raw, vb.kind, digits, mult, key, guard)
+    value = _finish(m, raw, vb.kind, power, mult, key, guard)
     _emit(out, m, labels, value, raw, oids[0] if len(oids) == 1 else tuple(oids))
 
 
@@ -236,14 +285,11 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
             raw = number(vb)
             if raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
                 continue
-            oids: list[str] = [vb.oid]
-            digits = m.digits.default if m.digits else 0
-            if m.digits and m.digits.oid:
-                sub = _sub_suffix(groups, m.digits.index)
-                d = number(data.cell(m.digits.oid, sub))
-                if d is not None:
-                    digits = int(d)
-                    oids.append(f"{m.digits.oid}.{sub}")
+            shift = _power_of_ten(m, lambda oid, index, g=groups: _other_cell(data, oid, g, index))
+            if shift is None:
+                continue
+            power, extra = shift
+            oids: list[str] = [vb.oid, *extra]
             mult = None
             if m.multiply_by:
                 mult = number(data.cell(m.multiply_by, suffix))
@@ -252,7 +298,7 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
                 oids.append(f"{m.multiply_by}.{suffix}")
             final = {**p.labels, **{k: v for k, v in labels.items() if k not in m.where and v != ""}, **m.labels}
             key = (m.name, tuple(sorted(final.items())))
-            value = _finish(m, raw, vb.kind, digits, mult, key, guard)
+            value = _finish(m, raw, vb.kind, power, mult, key, guard)
             _emit(out, m, final, value, raw, oids[0] if len(oids) == 1 else tuple(oids))
 
 

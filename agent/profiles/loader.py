@@ -111,6 +111,9 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
             out.append(_problem(pos, (*where, "where"), "where is for table metrics only", file))
         if m.digits is not None and m.digits.index is not None:
             out.append(_problem(pos, (*where, "digits", "index"), "digits.index is for table metrics only", file))
+        if m.scale_exponent is not None and m.scale_exponent.index is not None:
+            out.append(_problem(pos, (*where, "scale_exponent", "index"),
+                                "scale_exponent.index is for table metrics only", file))
     for t, table in enumerate(p.tables):
         nparts = len(table.index)
         labels = [part.label for part in table.index] + [lk.label for lk in table.lookups]
@@ -133,10 +136,10 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
                 if key not in labels:
                     out.append(_problem(pos, (*where, "where", key),
                                         f"unknown label '{key}'; this table has: {', '.join(labels)}", file))
-            if m.digits is not None:
-                for n in m.digits.index or []:
+            for key, other in (("digits", m.digits), ("scale_exponent", m.scale_exponent)):
+                for n in (other.index if other is not None else None) or []:
                     if not 0 <= n < nparts:
-                        out.append(_problem(pos, (*where, "digits", "index"),
+                        out.append(_problem(pos, (*where, key, "index"),
                                             f"index part {n} does not exist; this table has parts 0..{nparts - 1}",
                                             file))
     for kind in ("critical", "degraded"):

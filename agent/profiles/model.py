@@ -101,6 +101,26 @@ class Digits(StrictModel):
     default: int = Field(0, ge=0, le=12)
 
 
+# The largest power of ten a reading may be shifted by (scale exponent minus digits); a device
+# answering more (a garbage precision column) yields no reading rather than a huge number.
+MAX_POWER_OF_TEN = 60
+Exponent = Annotated[int, Field(ge=-MAX_POWER_OF_TEN, le=MAX_POWER_OF_TEN)]
+
+
+class ScaleExponent(StrictModel):
+    """Multiply by 10**N, N read from another OID (e.g. ENTITY-SENSOR-MIB entPhySensorScale).
+
+    `oid`, `index` as for `Digits`. `map` turns the raw value into N (`{8: -3}`: milli); a raw
+    value not in the map yields no reading (an unknown unit is never guessed). Without `map` the
+    raw value is N. `default` is N when the device does not answer.
+    """
+
+    oid: Oid
+    index: list[int] | None = None
+    map: dict[int, Exponent] | None = None
+    default: Exponent = 0
+
+
 class Metric(StrictModel):
     """One value (scalar) or one column (table) → one metric."""
 
@@ -112,6 +132,7 @@ class Metric(StrictModel):
     scale: float = 1.0
     offset: float = 0.0
     digits: Digits | None = None
+    scale_exponent: ScaleExponent | None = None
     multiply_by: Oid | None = None
     convert: Conversion | None = None
     enum: TextMap | None = None
@@ -128,8 +149,10 @@ class Metric(StrictModel):
         if self.enum is not None:
             if not self.name.endswith("_state"):
                 raise ValueError(f"enum metric '{self.name}' must end in _state (one series per state)")
-            if self.type != "gauge" or self.convert or self.digits or self.scale != 1 or self.offset:
-                raise ValueError("an enum metric takes no type: counter, scale, offset, digits or convert")
+            if (self.type != "gauge" or self.convert or self.digits or self.scale_exponent or self.scale != 1
+                    or self.offset):
+                raise ValueError("an enum metric takes no type: counter, scale, offset, digits, scale_exponent "
+                                 "or convert")
             for raw in self.enum:
                 if not re.fullmatch(r"-?\d+", raw):
                     raise ValueError(f"enum key {raw!r} must be the integer the device sends")
@@ -174,18 +197,26 @@ class Detect(StrictModel):
     """How a profile is chosen for a target whose profiles are `auto`.
 
     `sys_object_id`: prefixes; among all profiles the longest matching prefix wins.
-    `exists`: OIDs that must all answer (standard MIBs on devices with a generic
-    sysObjectID). With both, either way selects the profile.
+    `exists`: OIDs that must all answer a GET (standard MIBs on devices with a generic
+    sysObjectID). `exists_under`: OIDs (table columns) that must each have at least one
+    instance below them, for tables whose index is not known in advance (one GETNEXT).
+    A profile is selected by its prefix, or when all its `exists` and `exists_under` hold.
     """
 
     sys_object_id: list[Oid] = Field(default_factory=list)
     exists: list[Oid] = Field(default_factory=list)
+    exists_under: list[Oid] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _something(self) -> Detect:
-        if not self.sys_object_id and not self.exists:
-            raise ValueError("give sys_object_id prefixes, exists OIDs, or both")
+        if not self.sys_object_id and not self.exists and not self.exists_under:
+            raise ValueError("give sys_object_id prefixes, exists or exists_under OIDs, or several")
         return self
+
+    @property
+    def probes(self) -> bool:
+        """Whether probing (`exists`, `exists_under`) can select this profile."""
+        return bool(self.exists or self.exists_under)
 
 
 class Condition(StrictModel):

@@ -265,6 +265,14 @@ class SnmpClient:
 
     async def get(self, ep: Endpoint, oids: Sequence[str]) -> dict[str, Varbind]:
         """GET many OIDs, `get_chunk` per PDU; OIDs the agent does not have are absent."""
+        return await self._chunked(ep, oids, getnext=False)
+
+    async def get_next(self, ep: Endpoint, oids: Sequence[str]) -> dict[str, Varbind]:
+        """GETNEXT many OIDs, `get_chunk` per PDU: requested OID → the agent's next object after it
+        (anywhere in the MIB; callers check the subtree). Absent where the MIB ends."""
+        return await self._chunked(ep, oids, getnext=True)
+
+    async def _chunked(self, ep: Endpoint, oids: Sequence[str], *, getnext: bool) -> dict[str, Varbind]:
         clean = list(dict.fromkeys(o.strip(".") for o in oids))
         out: dict[str, Varbind] = {}
         chunk = self.get_chunk
@@ -272,7 +280,7 @@ class SnmpClient:
         while i < len(clean):
             part = clean[i : i + chunk]
             try:
-                out.update(await self._get_pdu(ep, part))
+                out.update(await self._get_pdu(ep, part, getnext=getnext))
             except e.TooBig:
                 if chunk == 1:
                     raise
@@ -282,24 +290,26 @@ class SnmpClient:
             i += len(part)
         return out
 
-    async def _get_pdu(self, ep: Endpoint, oids: list[str]) -> dict[str, Varbind]:
+    async def _get_pdu(self, ep: Endpoint, oids: list[str], *, getnext: bool = False) -> dict[str, Varbind]:
+        """One GET (keyed by OID) or GETNEXT (keyed by the requested OID) PDU."""
         while oids:
             indication, status, index, vbs = await self._call(
-                get_cmd, ep, *(ObjectType(ObjectIdentity(o)) for o in oids)
+                next_cmd if getnext else get_cmd, ep, *(ObjectType(ObjectIdentity(o)) for o in oids)
             )
             if indication:
                 raise translate(indication)
             if status:
                 code, idx = int(status), int(index)
-                if code == _NO_SUCH_NAME and 1 <= idx <= len(oids):  # SNMPv1: drop the bad OID, retry
+                # SNMPv1: no such object (GET) or nothing after it (GETNEXT): drop that OID, retry.
+                if code == _NO_SUCH_NAME and 1 <= idx <= len(oids):
                     oids = oids[: idx - 1] + oids[idx:]
                     continue
                 raise _status_error(status, index)
             out = {}
-            for name, value in vbs:
+            for asked, (name, value) in zip(oids, vbs):
                 vb = to_varbind(name, value)
                 if vb is not None:
-                    out[vb.oid] = vb
+                    out[asked if getnext else vb.oid] = vb
             self.varbinds += len(vbs)
             return out
         return {}

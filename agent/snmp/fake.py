@@ -82,12 +82,12 @@ def parse_snmprec(text: str) -> dict[str, Varbind]:
 
 
 class FakeSnmpClient:
-    """Answers `get` and `walk` from an OID map; records requested OIDs in `requested`.
+    """Answers `get`, `get_next` and `walk` from an OID map; records requested OIDs in `requested`.
 
-    `requested` gets every OID passed to `get` and every root passed to `walk`, in call order;
-    `calls` gets `("get", [oids])` / `("walk", oid)` tuples. `fail` maps an OID prefix to an
-    exception instance raised when a request touches that subtree (e.g. `SnmpTimeout()`), and
-    `fail_all` (if set) is raised by every call, as an unreachable device would.
+    `requested` gets every OID passed to `get`/`get_next` and every root passed to `walk`, in call
+    order; `calls` gets `("get", [oids])` / `("get_next", [oids])` / `("walk", oid)` tuples. `fail`
+    maps an OID prefix to an exception instance raised when a request touches that subtree (e.g.
+    `SnmpTimeout()`), and `fail_all` (if set) is raised by every call, as an unreachable device would.
     """
 
     def __init__(self, varbinds: Mapping[str, Varbind] | Iterable[Varbind] = ()) -> None:
@@ -128,6 +128,18 @@ class FakeSnmpClient:
         for oid in clean:
             self._check_fail(oid)
         return {oid: self._map[oid] for oid in clean if oid in self._map}
+
+    async def get_next(self, ep: Endpoint | None, oids: Sequence[str]) -> dict[str, Varbind]:
+        clean = [o.strip(".") for o in oids]
+        self.requested.extend(clean)
+        self.calls.append(("get_next", list(clean)))
+        out: dict[str, Varbind] = {}
+        for oid in clean:
+            self._check_fail(oid)
+            at = bisect.bisect_right(self._sort_keys, oid_key(oid))
+            if at < len(self._keys):
+                out[oid] = self._map[self._keys[at]]
+        return out
 
     async def walk(self, ep: Endpoint | None, oid: str, max_repetitions: int = 25) -> list[Varbind]:
         root = oid.strip(".")

@@ -1,8 +1,9 @@
 """The SNMP source: one target polled through its device profiles.
 
 Each poll, under one deadline for the whole poll: GET sysObjectID, sysUpTime (and, when
-profiles must be detected, every profile's probe OIDs) in one request; detect profiles on the
-first poll and again after a failed poll or a reboot; GET the profiles' scalars; walk their
+profiles must be detected, every profile's probe OIDs) in one request, plus one GETNEXT of the
+`exists_under` subtrees when detecting; detect profiles on the first poll and again after a
+failed poll or a reboot; GET the profiles' scalars; walk their
 columns; evaluate; judge health. `poll` never raises except CancelledError.
 """
 
@@ -17,7 +18,7 @@ import structlog
 
 from agent.config import SnmpTarget
 from agent.profiles.counters import CounterGuard
-from agent.profiles.detect import SYS_OBJECT_ID, SYS_UPTIME, detect, probe_oids
+from agent.profiles.detect import SYS_OBJECT_ID, SYS_UPTIME, detect, populated, probe_oids, probe_subtrees
 from agent.profiles.evaluate import Sample, SnmpData, evaluate, judge_health, plan
 from agent.profiles.loader import ProfileSet
 from agent.profiles.model import METRIC_PREFIX, Profile
@@ -34,6 +35,8 @@ DEFAULT_INTERVAL = 60.0
 
 class SnmpClientLike(Protocol):
     async def get(self, ep: Endpoint, oids: Sequence[str]) -> dict[str, Varbind]: ...
+
+    async def get_next(self, ep: Endpoint, oids: Sequence[str]) -> dict[str, Varbind]: ...
 
     async def walk(self, ep: Endpoint, oid: str, max_repetitions: int = 25) -> list[Varbind]: ...
 
@@ -119,7 +122,10 @@ class SnmpSource:
             base.update(await self._client.get(self._ep, probes))
             self._selected = None
         if self._selected is None:
-            found = detect(self._all, sys_oid, set(base))
+            subtrees = probe_subtrees(self._all)
+            following = await self._client.get_next(self._ep, subtrees) if subtrees else {}
+            varbinds += len(following)
+            found = detect(self._all, sys_oid, set(base), populated(subtrees, following))
             chosen = {p.name: p for p in [*found, *self._fixed]}
             self._selected = [chosen[n] for n in sorted(chosen)]
             log.info("snmp_profiles_detected", target=self.target, profiles=self.selected_profiles,
