@@ -48,9 +48,6 @@ COLLECTOR_SCHEMA: dict[str, Any] = {
 plausible = st.sampled_from(["15s", "5m", "1h", "0s", "-1s", "1e999s", "64MiB", "0", "2c", "3", "SHA256", "AES",
                              "env:TIERWATCH_FUZZ_UNSET", "http://127.0.0.1:9847", "ftp://x", "row-a-01", "bad id!",
                              "a" * 300, "0" * 64, "info", "json", "always", "batch", "/nonexistent/file", "~"])
-# What YAML may contain (no C0/C1 controls but tab and newline, no surrogates, no non-characters): the
-# loader's handling of the rest is covered by the known-defect cases at the end.
-YAML_PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc", "Cn"), whitelist_characters="\t\n")
 scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=12),
                    plausible)
 value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=3)
@@ -76,18 +73,21 @@ def section(draw: st.DrawFn, shape: Any) -> Any:
 
 @st.composite
 def config_text(draw: st.DrawFn, schema: dict[str, Any]) -> bytes:
-    kind = draw(st.sampled_from(["structured"] * 6 + ["truncated", "text", "yaml-oddity"]))
+    kind = draw(st.sampled_from(["structured"] * 6 + ["truncated", "text", "bytes", "yaml-oddity"]))
     if kind in ("structured", "truncated"):
         doc = {k: section(draw, schema[k]) for k in draw(st.lists(st.sampled_from(list(schema)), unique=True))}
         text = yaml.safe_dump(doc, allow_unicode=True)
-        return (text[: draw(st.integers(0, len(text)))] if kind == "truncated" else text).encode()
+        raw = text.encode()
+        return raw[: draw(st.integers(0, len(raw)))] if kind == "truncated" else raw  # may split a character
     if kind == "text":
-        return draw(st.text(YAML_PRINTABLE, max_size=200)).encode()
+        return draw(st.text(max_size=200)).encode("utf-8", "surrogatepass")
+    if kind == "bytes":
+        return draw(st.binary(max_size=200))
     return draw(st.sampled_from([
         b"agent: {id: x\n", b"\tagent:\n\t\tid: x\n", b"agent: !!python/object:os.system {}\n", b"---\n---\n",
         b"agent: {id: a}\nagent: {id: b}\n", b"[1, 2, 3]\n", b"null\n", b"agent: &a {id: x}\nhost: *a\n",
         b"agent: {interval: .nan}\n", b"agent: {interval: .inf}\n",
-        b"collector: {urls: []}\n", b"spool: {max_bytes: 1e999}\n", b"? [a, b]\n: c\n"]))
+        b"collector: {urls: []}\n", b"{" * 500 + b"}" * 500, b"targets: &t [*t]\n", b"spool: {max_bytes: 1e999}\n", b"? [a, b]\n: c\n"]))
 
 
 @pytest.fixture(scope="module")
