@@ -11,12 +11,11 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.registry import Collector
 
 from collector.availability.web import setup_availability
 from collector.config import CollectorConfig, hash_token
 from collector.exporter import ReadingsExporter
+from collector.exposition import ExpositionRegistry, metrics_handler
 from collector.ingest import IngestContext, IngestMetrics, make_ingest_handler
 from collector.ledger import SqliteSeqLedger
 from collector.store import SeriesStore
@@ -47,31 +46,6 @@ async def _sweeper(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-class _Collected(Collector):
-    """Metric families already collected, so they can be rendered off the event loop."""
-
-    def __init__(self, families: list) -> None:
-        self._families = families
-
-    def collect(self):  # noqa: ANN201 - prometheus-client's Collector protocol
-        return iter(self._families)
-
-
-def _metrics_handler(registry: CollectorRegistry):  # noqa: ANN201 - aiohttp handler
-    """`/metrics` that stays cheap for the event loop: the families are collected on the loop (they
-    read live state), and rendered to text in a thread, so ingest keeps flowing during a scrape."""
-
-    async def metrics(request: web.Request) -> web.Response:
-        families = list(registry.collect())
-        encoder, content_type = choose_encoder(",".join(request.headers.getall("Accept", [])))
-        output = await asyncio.to_thread(encoder, _Collected(families))
-        response = web.Response(body=output, headers={"Content-Type": content_type})
-        response.enable_compression()
-        return response
-
-    return metrics
 
 
 async def _close_ledger(app: web.Application) -> None:
@@ -110,7 +84,7 @@ def _esc(s: str) -> str:
 
 def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = None) -> web.Application:
     """Assemble the application; nothing runs until the app is started."""
-    registry = registry or CollectorRegistry(auto_describe=False)
+    registry = registry if registry is not None else ExpositionRegistry()
     app = web.Application(client_max_size=config.ingest.max_body_bytes + 1)
     app[CONFIG_KEY] = config
     app[REGISTRY_KEY] = registry
@@ -147,7 +121,7 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     app.cleanup_ctx.append(_sweeper)
     app.on_cleanup.append(_close_ledger)
     app.router.add_post("/api/v1/ingest", make_ingest_handler(INGEST_KEY))
-    app.router.add_get("/metrics", _metrics_handler(registry))
+    app.router.add_get("/metrics", metrics_handler(registry))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/", index)

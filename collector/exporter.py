@@ -2,6 +2,7 @@
 
 Pushed readings are never put in `Gauge.labels().set()`: each scrape builds fresh metric
 families from the store, after dropping what has expired, so a silent source's series vanish.
+`render_text` writes the same samples directly as exposition text (see collector.textformat).
 """
 
 from __future__ import annotations
@@ -14,9 +15,34 @@ from prometheus_client.registry import Collector
 
 from collector import names
 from collector.store import SeriesStore
+from collector.textformat import FamilySink, FamilySpec, Sink, TextSink, header, label_text, number
 
 _STATUSES = ("ok", "timeout", "auth_error", "error")
 _HEALTHS = ("ok", "degraded", "critical", "unknown")
+_TA = (names.LABEL_TARGET, names.LABEL_AGENT)
+
+UP = FamilySpec(names.TARGET_UP, "gauge", "1 when the target's last poll succeeded and its health is not critical.",
+                _TA)
+STATUS = FamilySpec(names.TARGET_POLL_STATUS, "gauge", "Outcome of the target's last poll, one series per status.",
+                    (*_TA, "status"))
+HEALTH = FamilySpec(names.TARGET_HEALTH, "gauge", "Health verdict of the target's profile on its last poll, one "
+                    "series per state.", (*_TA, "state"))
+DURATION = FamilySpec(names.TARGET_POLL_DURATION, "gauge", "Duration of the target's last poll.", _TA)
+LAST_POLL = FamilySpec(names.TARGET_LAST_POLL, "gauge", "Unix time the target's last poll started.", _TA)
+READINGS = FamilySpec(names.TARGET_READINGS, "gauge", "Readings produced by the target's last poll.", _TA)
+VARBINDS = FamilySpec(names.TARGET_VARBINDS, "gauge", "SNMP varbinds the target returned in its last poll.", _TA)
+LIVE = FamilySpec(names.LIVE_SERIES, "gauge", "Pushed series currently exposed (not yet expired).", ())
+EXPIRED = FamilySpec(names.EXPIRED_SERIES + "_total", "counter", "Pushed series dropped because their source went "
+                     "silent.", ())
+SEEN = FamilySpec(names.AGENT_LAST_SEEN, "gauge", "Unix time the collector last applied a batch from the agent.",
+                  (names.LABEL_AGENT,))
+
+
+def _reading_type(store: SeriesStore, name: str) -> tuple[str, str]:
+    mtype, help_text = store.meta.get(name, ("counter" if name.endswith("_total") else "gauge", ""))
+    if mtype == "counter" and not name.endswith("_total"):
+        mtype = "gauge"  # a counter's name must end in _total; expose it as a gauge rather than break
+    return mtype, help_text or f"Reading {name}."
 
 
 class ReadingsExporter(Collector):
@@ -24,53 +50,67 @@ class ReadingsExporter(Collector):
 
     def __init__(self, store: SeriesStore) -> None:
         self.store = store
+        self._label_cache: dict[tuple, str] = {}  # series -> rendered labels, for render_text
+        self._own_cache: dict = {}  # the same for the per-target families
 
     def collect(self) -> Iterator[Metric]:
         store = self.store
         store.expire(time.time())
         for name, series in store.metrics.items():
-            mtype, help_text = store.meta.get(name, ("counter" if name.endswith("_total") else "gauge", ""))
-            if mtype == "counter" and not name.endswith("_total"):
-                mtype = "gauge"  # a counter's name must end in _total; expose it untyped-safe
-            family = Metric(name[:-6] if mtype == "counter" else name, help_text or f"Reading {name}.", mtype)
+            mtype, help_text = _reading_type(store, name)
+            family = Metric(name[:-6] if mtype == "counter" else name, help_text, mtype)
             for (target, labels), sample in series.items():
                 lbl = dict(labels)
                 lbl[names.LABEL_TARGET] = target
                 lbl[names.LABEL_AGENT] = sample.agent
                 family.add_sample(name, lbl, sample.value)
             yield family
-        yield from self._targets()
-        yield from self._self()
+        sink = FamilySink()
+        self._emit(sink)
+        yield from sink.families()
 
-    def _self(self) -> Iterator[Metric]:
+    def render_text(self, openmetrics: bool) -> str:
+        """The same samples as exposition text, with each series' label set rendered once and cached."""
         store = self.store
-        live = Metric(names.LIVE_SERIES, "Pushed series currently exposed (not yet expired).", "gauge")
-        live.add_sample(names.LIVE_SERIES, {}, float(store.live_series))
-        expired = Metric(names.EXPIRED_SERIES, "Pushed series dropped because their source went silent.", "counter")
-        expired.add_sample(names.EXPIRED_SERIES + "_total", {}, float(store.expired_total))
-        seen = Metric(names.AGENT_LAST_SEEN, "Unix time the collector last applied a batch from the agent.", "gauge")
-        for agent, at in sorted(store.agents.items()):
-            seen.add_sample(names.AGENT_LAST_SEEN, {names.LABEL_AGENT: agent}, at)
-        yield from (live, expired, seen)
+        store.expire(time.time())
+        old, fresh = self._label_cache, {}
+        out: list[str] = []
+        for name, series in store.metrics.items():
+            mtype, help_text = _reading_type(store, name)
+            out.append(header(name, mtype, help_text, openmetrics))
+            for (target, labels), sample in series.items():
+                key = (target, labels, sample.agent)
+                text = fresh.get(key) or old.get(key)
+                if text is None:
+                    text = label_text((*labels, (names.LABEL_TARGET, target), (names.LABEL_AGENT, sample.agent)))
+                fresh[key] = text
+                out.append(f"{name}{text} {number(sample.value)}\n")
+        # Keep only the label sets still alive (the cache follows the store, it never grows without bound).
+        old.clear()
+        old.update(fresh)
+        if len(self._own_cache) > 4 * (len(store.targets) * 10 + len(store.agents) + 10):
+            self._own_cache.clear()  # targets come and go: start afresh rather than grow
+        sink = TextSink(openmetrics, self._own_cache)
+        self._emit(sink)
+        out.append(sink.text())
+        return "".join(out)
 
-    def _targets(self) -> Iterator[Metric]:
-        up = Metric(names.TARGET_UP, "1 when the target's last poll succeeded and its health is not critical.", "gauge")
-        status = Metric(names.TARGET_POLL_STATUS, "Outcome of the target's last poll, one series per status.", "gauge")
-        health = Metric(names.TARGET_HEALTH, "Health verdict of the target's profile on its last poll, one series per state.", "gauge")
-        dur = Metric(names.TARGET_POLL_DURATION, "Duration of the target's last poll.", "gauge")
-        last = Metric(names.TARGET_LAST_POLL, "Unix time the target's last poll started.", "gauge")
-        count = Metric(names.TARGET_READINGS, "Readings produced by the target's last poll.", "gauge")
-        varbinds = Metric(names.TARGET_VARBINDS, "SNMP varbinds the target returned in its last poll.", "gauge")
+    def _emit(self, sink: Sink) -> None:
+        """Per-target poll state and the store's own figures."""
+        sink.declare(UP, STATUS, HEALTH, DURATION, LAST_POLL, READINGS, VARBINDS, LIVE, EXPIRED, SEEN)
         for target, st in self.store.targets.items():
             o = st.outcome
-            base = {names.LABEL_TARGET: target, names.LABEL_AGENT: st.agent}
-            up.add_sample(names.TARGET_UP, base, 1.0 if o.status == "ok" and o.health != "critical" else 0.0)
+            base = (target, st.agent)
+            sink.add(UP, base, 1.0 if o.status == "ok" and o.health != "critical" else 0.0)
             for s in _STATUSES:
-                status.add_sample(names.TARGET_POLL_STATUS, {**base, "status": s}, 1.0 if o.status == s else 0.0)
+                sink.add(STATUS, (*base, s), 1.0 if o.status == s else 0.0)
             for h in _HEALTHS:
-                health.add_sample(names.TARGET_HEALTH, {**base, "state": h}, 1.0 if o.health == h else 0.0)
-            dur.add_sample(names.TARGET_POLL_DURATION, base, o.duration)
-            last.add_sample(names.TARGET_LAST_POLL, base, o.started_at)
-            count.add_sample(names.TARGET_READINGS, base, float(o.readings))
-            varbinds.add_sample(names.TARGET_VARBINDS, base, float(o.varbinds))
-        yield from (up, status, health, dur, last, count, varbinds)
+                sink.add(HEALTH, (*base, h), 1.0 if o.health == h else 0.0)
+            sink.add(DURATION, base, o.duration)
+            sink.add(LAST_POLL, base, o.started_at)
+            sink.add(READINGS, base, float(o.readings))
+            sink.add(VARBINDS, base, float(o.varbinds))
+        sink.add(LIVE, (), float(self.store.live_series))
+        sink.add(EXPIRED, (), float(self.store.expired_total))
+        for agent, at in sorted(self.store.agents.items()):
+            sink.add(SEEN, (agent,), at)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from collector.availability import names as n
 from collector.availability.engine import AvailabilityEngine
+from collector.availability.report import figures
 from collector.availability.service import GROUP, Service, counters
+from collector.availability.settings import SloPolicy
+from collector.availability.timeline import WIDTH
+from collector.availability.windows import Frame
+from collector.textformat import FamilySink, FamilySpec, Sink, TextSink
 
 log = structlog.get_logger(__name__)
 
@@ -24,102 +32,140 @@ def service_state_label(svc: Service) -> str:
     return _TARGET_STATES[svc.state]
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """What a scrape needs of one service."""
+
+    name: str
+    kind: str
+    state: int
+    label: str
+    counters: tuple[float, ...]
+    policy: SloPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class _Frozen:
+    frame: Frame
+    rows: list[_Row]
+    values: list[array[float]]
+    compute_seconds: float
+    stats: dict[str, Any]
+
+
 class AvailabilityExporter(Collector):
     """Service and group states, exact time counters, and per-window SLO figures."""
 
     def __init__(self, engine: AvailabilityEngine) -> None:
         self._engine = engine
+        self._label_cache: dict = {}  # (label names, values) -> rendered labels, kept across scrapes
 
     def describe(self) -> list[Metric]:
         return []          # families depend on the services seen; nothing to check at registration
 
     def collect(self) -> Iterator[Metric]:
         try:
-            yield from self._collect()
+            yield from self._families(self._freeze())
         except Exception:   # noqa: BLE001 - a broken engine must not break the whole /metrics page
             log.exception("availability_export_failed")
 
-    def _collect(self) -> Iterator[Metric]:
+    def _freeze(self) -> _Frozen:
         engine = self._engine
         snap = engine.compute()
-        sv, wl = [n.LABEL_SERVICE], [n.LABEL_SERVICE, n.LABEL_WINDOW]
-        gl, gwl = [n.LABEL_GROUP], [n.LABEL_GROUP, n.LABEL_WINDOW]
-        state = GaugeMetricFamily(n.SERVICE_STATE, "Current state of the service, one series per state.",
-                                  labels=[n.LABEL_SERVICE, n.LABEL_STATE])
-        group_state = GaugeMetricFamily(n.GROUP_STATE, "Redundancy state of the group: ok (full redundancy), "
-                                        "degraded (up, redundancy lost), down or unknown.",
-                                        labels=[n.LABEL_GROUP, n.LABEL_STATE])
-        help_tail = " Exact up to the last settled instant of the service (it never goes back)."
-        up = CounterMetricFamily(n.SERVICE_UP_SECONDS, "Seconds up (including degraded), outside maintenance."
-                                 + help_tail, labels=sv)
-        degraded = CounterMetricFamily(n.SERVICE_DEGRADED_SECONDS, "Seconds up but degraded, outside maintenance."
-                                       + help_tail, labels=sv)
-        down = CounterMetricFamily(n.SERVICE_DOWN_SECONDS, "Seconds down outside maintenance (unplanned)."
-                                   + help_tail, labels=sv)
-        unknown = CounterMetricFamily(n.SERVICE_UNKNOWN_SECONDS, "Seconds without data, outside maintenance."
-                                      + help_tail, labels=sv)
-        maint = CounterMetricFamily(n.SERVICE_MAINTENANCE_SECONDS, "Seconds under declared maintenance."
-                                    + help_tail, labels=sv)
-        planned = CounterMetricFamily(n.SERVICE_PLANNED_DOWN_SECONDS, "Seconds down under declared maintenance."
-                                      + help_tail, labels=sv)
-        slo = GaugeMetricFamily(n.SERVICE_SLO, "Availability objective of the service.", labels=sv)
-        ratio = GaugeMetricFamily(n.SERVICE_AVAILABILITY, "up / (up + down) over the window, unknown and "
-                                  "maintenance time counted by the service's SLO policy.", labels=wl)
-        downtime = GaugeMetricFamily(n.SERVICE_DOWNTIME, "Seconds down in the window, planned (under "
-                                     "maintenance) or unplanned.", labels=[*wl, n.LABEL_KIND])
-        w_unknown = GaugeMetricFamily(n.SERVICE_WINDOW_UNKNOWN, "Seconds without data in the window "
-                                      "(outside maintenance).", labels=wl)
-        w_maint = GaugeMetricFamily(n.SERVICE_WINDOW_MAINTENANCE, "Seconds under declared maintenance in "
-                                    "the window.", labels=wl)
-        allowed = GaugeMetricFamily(n.SERVICE_BUDGET_ALLOWED, "Downtime the SLO allows over the whole window "
-                                    "period.", labels=wl)
-        remaining = GaugeMetricFamily(n.SERVICE_BUDGET_REMAINING, "Allowed downtime not yet spent in the window "
-                                      "(negative once overspent).", labels=wl)
-        remaining_ratio = GaugeMetricFamily(n.SERVICE_BUDGET_REMAINING_RATIO, "Share of the window's error "
-                                            "budget not yet spent.", labels=wl)
-        burn = GaugeMetricFamily(n.SERVICE_BURN_RATE, "Error rate over the window divided by the rate the SLO "
-                                 "allows (1: budget spent exactly over the window).", labels=wl)
-        redundancy = GaugeMetricFamily(n.GROUP_REDUNDANCY, "Share of known time the group had full redundancy "
-                                       "in the window.", labels=gwl)
-        windows = snap.frame.names
-        for i, svc in enumerate(snap.services):
-            name = svc.name
-            current = service_state_label(svc)
-            for label in n.SERVICE_STATES:
-                state.add_metric([name, label], 1.0 if label == current else 0.0)
-            if svc.kind == GROUP:
-                for g, label in enumerate(_GROUP_STATES):
-                    group_state.add_metric([name, label], 1.0 if g == svc.state else 0.0)
-            c_up, c_degraded, c_down, c_unknown, c_maint, c_planned = counters(
-                svc.cum_at_settled(engine.settled_of(svc)))
-            up.add_metric([name], c_up)
-            degraded.add_metric([name], c_degraded)
-            down.add_metric([name], c_down)
-            unknown.add_metric([name], c_unknown)
-            maint.add_metric([name], c_maint)
-            planned.add_metric([name], c_planned)
-            slo.add_metric([name], svc.policy.objective)
-            for w, window in enumerate(windows):
-                fig = snap.figures(i, w)
-                labels = [name, window]
-                if fig.availability is not None:
-                    ratio.add_metric(labels, fig.availability)
-                downtime.add_metric([*labels, n.KIND_PLANNED], fig.planned_down)
-                downtime.add_metric([*labels, n.KIND_UNPLANNED], fig.down)
-                w_unknown.add_metric(labels, fig.unknown)
-                w_maint.add_metric(labels, fig.maintenance)
-                allowed.add_metric(labels, fig.budget_allowed)
-                remaining.add_metric(labels, fig.budget_remaining)
-                remaining_ratio.add_metric(labels, fig.budget_remaining_ratio)
-                burn.add_metric(labels, fig.burn_rate)
-                if svc.kind == GROUP and fig.redundancy is not None:
-                    redundancy.add_metric(labels, fig.redundancy)
-        yield from (state, group_state, up, degraded, down, unknown, maint, planned, slo, ratio, downtime,
-                    w_unknown, w_maint, allowed, remaining, remaining_ratio, burn, redundancy)
-        stats = engine.stats()
-        yield GaugeMetricFamily(n.ENGINE_COMPUTE_SECONDS, "Time the last computation of every window took.",
-                                value=engine.compute_seconds)
-        yield GaugeMetricFamily(n.ENGINE_TRANSITIONS, "State transitions held by the engine.",
-                                value=stats["transitions"])
-        yield GaugeMetricFamily(n.ENGINE_SERVICES, "Services (targets and groups) tracked by the engine.",
-                                value=stats["services"])
+        rows = [_Row(svc.name, svc.kind, svc.state, service_state_label(svc),
+                     tuple(counters(svc.cum_at_settled(engine.settled_of(svc)))), svc.policy)
+                for svc in snap.services]
+        return _Frozen(snap.frame, rows, snap.values, engine.compute_seconds, engine.stats())
+
+    def _families(self, frozen: _Frozen) -> Iterator[Metric]:
+        sink = FamilySink()
+        emit(frozen, sink)
+        yield from sink.families()
+
+    def render_text(self, openmetrics: bool) -> str:
+        """The exposition text of a snapshot, without building prometheus-client objects."""
+        try:
+            frozen = self._freeze()
+        except Exception:   # noqa: BLE001 - a broken engine must not break the whole /metrics page
+            log.exception("availability_export_failed")
+            return ""
+        sink = TextSink(openmetrics, self._label_cache)
+        emit(frozen, sink)
+        return sink.text()
+
+
+_SV = (n.LABEL_SERVICE,)
+_WL = (n.LABEL_SERVICE, n.LABEL_WINDOW)
+_TAIL = " Exact up to the last settled instant of the service (it never goes back)."
+STATE = FamilySpec(n.SERVICE_STATE, "gauge", "Current state of the service, one series per state.",
+                   (n.LABEL_SERVICE, n.LABEL_STATE))
+GROUP_STATE = FamilySpec(n.GROUP_STATE, "gauge", "Redundancy state of the group: ok (full redundancy), "
+                         "degraded (up, redundancy lost), down or unknown.", (n.LABEL_GROUP, n.LABEL_STATE))
+COUNTERS = (
+    FamilySpec(n.SERVICE_UP_SECONDS, "counter", "Seconds up (including degraded), outside maintenance." + _TAIL, _SV),
+    FamilySpec(n.SERVICE_DEGRADED_SECONDS, "counter", "Seconds up but degraded, outside maintenance." + _TAIL, _SV),
+    FamilySpec(n.SERVICE_DOWN_SECONDS, "counter", "Seconds down outside maintenance (unplanned)." + _TAIL, _SV),
+    FamilySpec(n.SERVICE_UNKNOWN_SECONDS, "counter", "Seconds without data, outside maintenance." + _TAIL, _SV),
+    FamilySpec(n.SERVICE_MAINTENANCE_SECONDS, "counter", "Seconds under declared maintenance." + _TAIL, _SV),
+    FamilySpec(n.SERVICE_PLANNED_DOWN_SECONDS, "counter", "Seconds down under declared maintenance." + _TAIL, _SV),
+)
+SLO = FamilySpec(n.SERVICE_SLO, "gauge", "Availability objective of the service.", _SV)
+RATIO = FamilySpec(n.SERVICE_AVAILABILITY, "gauge", "up / (up + down) over the window, unknown and maintenance "
+                   "time counted by the service's SLO policy.", _WL)
+DOWNTIME = FamilySpec(n.SERVICE_DOWNTIME, "gauge", "Seconds down in the window, planned (under maintenance) or "
+                      "unplanned.", (*_WL, n.LABEL_KIND))
+W_UNKNOWN = FamilySpec(n.SERVICE_WINDOW_UNKNOWN, "gauge", "Seconds without data in the window (outside "
+                       "maintenance).", _WL)
+W_MAINT = FamilySpec(n.SERVICE_WINDOW_MAINTENANCE, "gauge", "Seconds under declared maintenance in the window.", _WL)
+ALLOWED = FamilySpec(n.SERVICE_BUDGET_ALLOWED, "gauge", "Downtime the SLO allows over the whole window period.", _WL)
+REMAINING = FamilySpec(n.SERVICE_BUDGET_REMAINING, "gauge", "Allowed downtime not yet spent in the window "
+                       "(negative once overspent).", _WL)
+REMAINING_RATIO = FamilySpec(n.SERVICE_BUDGET_REMAINING_RATIO, "gauge", "Share of the window's error budget not "
+                             "yet spent.", _WL)
+BURN = FamilySpec(n.SERVICE_BURN_RATE, "gauge", "Error rate over the window divided by the rate the SLO allows "
+                  "(1: budget spent exactly over the window).", _WL)
+REDUNDANCY = FamilySpec(n.GROUP_REDUNDANCY, "gauge", "Share of known time the group had full redundancy in the "
+                        "window.", (n.LABEL_GROUP, n.LABEL_WINDOW))
+COMPUTE = FamilySpec(n.ENGINE_COMPUTE_SECONDS, "gauge", "Time the last computation of every window took.", ())
+TRANSITIONS = FamilySpec(n.ENGINE_TRANSITIONS, "gauge", "State transitions held by the engine.", ())
+SERVICES = FamilySpec(n.ENGINE_SERVICES, "gauge", "Services (targets and groups) tracked by the engine.", ())
+ALL = (STATE, GROUP_STATE, *COUNTERS, SLO, RATIO, DOWNTIME, W_UNKNOWN, W_MAINT, ALLOWED, REMAINING,
+       REMAINING_RATIO, BURN, REDUNDANCY, COMPUTE, TRANSITIONS, SERVICES)
+
+
+def emit(frozen: _Frozen, sink: Sink) -> None:
+    """Every sample of a snapshot, into `sink` (prometheus-client families or exposition text)."""
+    sink.declare(*ALL)
+    add = sink.add
+    frame = frozen.frame
+    windows = frame.names
+    for i, svc in enumerate(frozen.rows):
+        name = svc.name
+        current = svc.label
+        for label in n.SERVICE_STATES:
+            add(STATE, (name, label), 1.0 if label == current else 0.0)
+        if svc.kind == GROUP:
+            for g, label in enumerate(_GROUP_STATES):
+                add(GROUP_STATE, (name, label), 1.0 if g == svc.state else 0.0)
+        one = (name,)
+        for spec, value in zip(COUNTERS, svc.counters):
+            add(spec, one, value)
+        add(SLO, one, svc.policy.objective)
+        for w, window in enumerate(windows):
+            fig = figures(frozen.values[i], w * WIDTH, svc.policy, frame.periods[w])
+            labels = (name, window)
+            if fig.availability is not None:
+                add(RATIO, labels, fig.availability)
+            add(DOWNTIME, (name, window, n.KIND_PLANNED), fig.planned_down)
+            add(DOWNTIME, (name, window, n.KIND_UNPLANNED), fig.down)
+            add(W_UNKNOWN, labels, fig.unknown)
+            add(W_MAINT, labels, fig.maintenance)
+            add(ALLOWED, labels, fig.budget_allowed)
+            add(REMAINING, labels, fig.budget_remaining)
+            add(REMAINING_RATIO, labels, fig.budget_remaining_ratio)
+            add(BURN, labels, fig.burn_rate)
+            if svc.kind == GROUP and fig.redundancy is not None:
+                add(REDUNDANCY, labels, fig.redundancy)
+    add(COMPUTE, (), frozen.compute_seconds)
+    add(TRANSITIONS, (), float(frozen.stats.get("transitions", 0)))
+    add(SERVICES, (), float(frozen.stats.get("services", 0)))

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry
 
 from collector.app import build_app
 from collector.config import CollectorConfig
@@ -17,7 +16,7 @@ from collector.config import CollectorConfig
 @asynccontextmanager
 async def running_collector(tmp_path: Path, **config: Any) -> AsyncIterator[tuple[str, web.Application]]:
     settings = {"listen": {"address": "127.0.0.1", "port": 0}, "state_dir": str(tmp_path / "state"), **config}
-    app = build_app(CollectorConfig.model_validate(settings), registry=CollectorRegistry(auto_describe=False))
+    app = build_app(CollectorConfig.model_validate(settings))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

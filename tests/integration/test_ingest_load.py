@@ -22,8 +22,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_many_agents_posting_at_once_keep_ingest_p99_under_250ms_and_metrics_under_1s() -> None:
-    # The same code as `make bench-load`, at 300 agents so it fits the suite's time budget.
-    env = {**os.environ, "LOAD_AGENTS": "300", "LOAD_SECONDS": "12", "LOAD_INTERVAL": "5"}
+    # The same code as `make bench-load` (1,000 agents), with a shorter run and each agent every 5 s.
+    env = {**os.environ, "LOAD_AGENTS": "1000", "LOAD_SECONDS": "15", "LOAD_INTERVAL": "5"}
     run = subprocess.run([sys.executable, "-m", "bench.load"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=180)
     line = next((x for x in run.stdout.splitlines() if x.startswith("BENCH ingest_load")), "")
@@ -33,7 +33,7 @@ def test_many_agents_posting_at_once_keep_ingest_p99_under_250ms_and_metrics_und
     assert float(figures["p99_ms"]) < 250, line
     assert float(figures["metrics_max_ms"]) < 1000, line
     assert float(figures["healthz_max_ms"]) < 1000, line
-    assert int(figures["errors"]) == 0 and int(figures["accepted"]) >= 600, line
+    assert int(figures["errors"]) == 0 and int(figures["accepted"]) >= 2000, line
     assert run.returncode == 0, run.stderr[-3000:]
 
 
