@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from agent.profiles.counters import CounterGuard
@@ -53,33 +53,30 @@ class SnmpData:
         return len(self.scalars) + sum(len(c) for c in self.columns.values())
 
 
+def _oids_of(m: Metric) -> Iterator[str]:
+    """Every OID one metric reads: its own, its fallbacks, and the columns that scale it."""
+    yield m.oid
+    yield from m.fallback
+    if m.digits and m.digits.oid:
+        yield m.digits.oid
+    if m.scale_exponent:
+        yield m.scale_exponent.oid
+    if m.multiply_by:
+        yield m.multiply_by
+
+
 def plan(profiles: Iterable[Profile]) -> tuple[list[str], list[str]]:
     """(instance OIDs to GET, column OIDs to walk) for these profiles, each once."""
     gets: dict[str, None] = {}
     walks: dict[str, None] = {}
     for p in profiles:
         for m in p.scalars:
-            for oid in (m.oid, *m.fallback):
-                gets.setdefault(oid, None)
-            if m.digits and m.digits.oid:
-                gets.setdefault(m.digits.oid, None)
-            if m.scale_exponent:
-                gets.setdefault(m.scale_exponent.oid, None)
-            if m.multiply_by:
-                gets.setdefault(m.multiply_by, None)
+            gets.update(dict.fromkeys(_oids_of(m)))
         for table in p.tables:
             for m in table.metrics:
-                for oid in (m.oid, *m.fallback):
-                    walks.setdefault(oid, None)
-                if m.digits and m.digits.oid:
-                    walks.setdefault(m.digits.oid, None)
-                if m.scale_exponent:
-                    walks.setdefault(m.scale_exponent.oid, None)
-                if m.multiply_by:
-                    walks.setdefault(m.multiply_by, None)
+                walks.update(dict.fromkeys(_oids_of(m)))
             for lk in table.lookups:
-                for oid in (lk.oid, *lk.fallback):
-                    walks.setdefault(oid, None)
+                walks.update(dict.fromkeys((lk.oid, *lk.fallback)))
     return list(gets), list(walks)
 
 

@@ -8,14 +8,14 @@ import contextlib
 import ssl
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from agent.config import CollectorLink
 from agent.outbox import MemoryOutbox
 from agent.sender import Sender
+from tests.integration.test_sender_delivery import sending
 from tests.peers.certs import Pem, TestCA
 from tests.peers.processes import BIN, Proc, free_tcp_port, start_agent, wait_until
 from tierwatch_common.wire import Outcome, Reading
@@ -61,18 +61,8 @@ def tls_collector(tmp_path: Path, pki: dict[str, object], *, mtls: bool) -> Iter
         proc.stop()
 
 
-@contextlib.asynccontextmanager
-async def sender_to(url: str, outbox: MemoryOutbox, **link: object) -> AsyncIterator[Sender]:
-    sender = Sender(CollectorLink.model_validate({"urls": [url], "token": TOKEN, "backoff_initial": 0.1,
-                                                  "backoff_max": 0.2, "timeout": 3, **link}),
-                    "row-a-01", 1.0, outbox)
-    task = asyncio.create_task(sender.run())
-    try:
-        yield sender
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def sender_to(url: str, outbox: MemoryOutbox, **link: object):  # noqa: ANN201 - an async context manager
+    return sending([url], outbox, token=TOKEN, backoff_initial=0.1, timeout=3, **link)
 
 
 async def one_reading(outbox: MemoryOutbox) -> None:
