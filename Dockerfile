@@ -3,7 +3,8 @@
 # The `devices` stage adds snmpsim (in its own virtualenv, as scripts/setup.sh does) to serve the
 # simulated devices of config/demo/devices for the docker-compose demo.
 FROM python:3.11-slim AS tierwatch
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    TIERWATCH_PROFILES_DIR=/opt/tierwatch/config/profiles
 WORKDIR /opt/tierwatch
 COPY pyproject.toml README.md ./
 COPY tierwatch_common tierwatch_common

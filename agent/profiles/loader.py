@@ -8,6 +8,7 @@ files in the same directory may not define the same profile.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,10 @@ from agent.profiles.model import Metric, Profile
 from tierwatch_common.configfile import ConfigError, ConfigProblem, load_file
 from tierwatch_common.yamlsource import Positions, YamlSyntaxError, load_yaml
 
-# The profiles shipped with tierwatch (config/profiles beside the packages).
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "config" / "profiles"
+# The profiles shipped with tierwatch: config/profiles beside the packages (a source checkout or an
+# editable install), or wherever TIERWATCH_PROFILES_DIR points (an installed copy, e.g. the image).
+BUNDLED_DIR = Path(os.environ.get("TIERWATCH_PROFILES_DIR")
+                   or Path(__file__).resolve().parents[2] / "config" / "profiles")
 
 
 @dataclass
@@ -50,7 +53,8 @@ def load_profiles(dirs: Iterable[str | Path] = (), *, bundled: bool = True) -> P
     found = ProfileSet()
     for folder in folders:
         if not folder.is_dir():
-            problems.append(ConfigProblem(1, 1, "", "profile directory does not exist", str(folder)))
+            problems.append(ConfigProblem(1, 1, "", "profile directory does not exist (the bundled profiles are found beside the "
+                                            "source tree or where TIERWATCH_PROFILES_DIR points)", str(folder)))
             continue
         seen_here: dict[str, Path] = {}
         for path in sorted(folder.glob("*.yaml")):
