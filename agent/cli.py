@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import sys
 
 from agent.probe import add_probe_parser, run_probe
 from agent.targets import load_agent_setup
-from tierwatch_common.cli import check_config, configure_logging, load_or_exit
+from tierwatch_common.cli import check_config, configure_logging, load_or_exit, program_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tierwatch-agent", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the agent in the foreground")
-    run.add_argument("--config", required=True, help="agent YAML config file")
-    chk = sub.add_parser("check-config", help="validate a config file (and its profiles) and exit (2 on problems)")
-    chk.add_argument("file")
+    parser, sub = program_parser("tierwatch-agent", __doc__, "agent",
+                                 "validate a config file (and its profiles) and exit (2 on problems)")
     add_probe_parser(sub)
     args = parser.parse_args(argv)
 

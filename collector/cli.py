@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import getpass
@@ -15,7 +14,7 @@ from aiohttp import web
 
 from collector.app import build_app
 from collector.config import CollectorConfig, hash_token, load_collector_config
-from tierwatch_common.cli import EXIT_STARTUP_FAILURE, check_config, configure_logging, load_or_exit
+from tierwatch_common.cli import EXIT_STARTUP_FAILURE, check_config, configure_logging, load_or_exit, program_parser
 
 log = structlog.get_logger("collector.cli")
 
@@ -55,12 +54,8 @@ async def serve(config: CollectorConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tierwatch-collector", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the collector in the foreground")
-    run.add_argument("--config", required=True, help="collector YAML config file")
-    chk = sub.add_parser("check-config", help="validate a config file and exit (2 on problems)")
-    chk.add_argument("file")
+    parser, sub = program_parser("tierwatch-collector", __doc__, "collector",
+                                 "validate a config file and exit (2 on problems)")
     ht = sub.add_parser("hash-token", help="print the sha256 of a token (read from stdin) for token_sha256")
     ht.add_argument("--token-stdin", action="store_true", help="read the token from standard input")
     args = parser.parse_args(argv)

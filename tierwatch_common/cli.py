@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -13,6 +14,18 @@ T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_STARTUP_FAILURE = 3
+
+
+def program_parser(prog: str, description: str | None, what: str, check_help: str) -> tuple[
+        argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The parser both programs share: `run --config FILE` and `check-config FILE`; add more to `sub`."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help=f"run the {what} in the foreground")
+    run.add_argument("--config", required=True, help=f"{what} YAML config file")
+    chk = sub.add_parser("check-config", help=check_help)
+    chk.add_argument("file")
+    return parser, sub
 
 
 def load_or_exit(loader: Callable[[str], T], path: str) -> T:
