@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Session-wide peers, defined once here so every module shares one running snmpd / snmpsim.
+pytest_plugins = ["tests.peers.snmpd", "tests.peers.snmpsim"]
+
 SHARED_DEVICES = Path(__file__).resolve().parents[1].parent / "shared" / "devices"
 
 

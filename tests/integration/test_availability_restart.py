@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.peers.processes import free_tcp_port, http_get, http_post, start_collector, wait_until
+from tests.peers.processes import free_tcp_port, http_get, http_post, start_collector
 
 pytestmark = pytest.mark.integration
 

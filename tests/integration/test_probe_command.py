@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers.snmpsim import snmpsim  # noqa: F401  (session fixture)
 from tests.shared_devices import requires_shared_devices
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared, requires_shared_devices]
@@ -23,7 +22,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           text=True, timeout=60, env={**os.environ, **(env or {})})
 
 
-def test_probe_prints_profiles_and_readings_with_their_oids_as_json(snmpsim):  # noqa: F811
+def test_probe_prints_profiles_and_readings_with_their_oids_as_json(snmpsim):
     done = run(f"127.0.0.1:{snmpsim.port}", "--format", "json", env={"TIERWATCH_SNMP_COMMUNITY": "netmanplus_204"})
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
@@ -34,14 +33,14 @@ def test_probe_prints_profiles_and_readings_with_their_oids_as_json(snmpsim):  #
                        "value": 1.0, "oid": "1.3.6.1.2.1.33.1.2.4.0"}]
 
 
-def test_probe_lists_both_oids_of_a_derived_value_in_json(snmpsim):  # noqa: F811
+def test_probe_lists_both_oids_of_a_derived_value_in_json(snmpsim):
     done = run(f"127.0.0.1:{snmpsim.port}", "--community", "raritan-pdu_px2-temp", "--format", "json")
     assert done.returncode == 0, done.stderr
     temps = [r for r in json.loads(done.stdout)["readings"] if r["metric"] == "tierwatch_environment_temperature_celsius"]
     assert temps and all(isinstance(r["oid"], list) and len(r["oid"]) == 2 for r in temps)
 
 
-def test_probe_prints_an_aligned_table(snmpsim):  # noqa: F811
+def test_probe_prints_an_aligned_table(snmpsim):
     done = run(f"127.0.0.1:{snmpsim.port}", "--community", "apc_ap8853", "--format", "table")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -54,14 +53,14 @@ def test_probe_prints_an_aligned_table(snmpsim):  # noqa: F811
     assert row[value_col + len("VALUE") - 1] == "2"  # values right-aligned under VALUE
 
 
-def test_probe_with_a_named_profile_skips_detection(snmpsim):  # noqa: F811
+def test_probe_with_a_named_profile_skips_detection(snmpsim):
     done = run(f"127.0.0.1:{snmpsim.port}", "--community", "liebert_weblbds", "--profile", "ups-mib",
                "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["profiles"] == ["ups-mib"]
 
 
-def test_probe_reports_a_silent_device_as_a_timeout_with_exit_code_1(snmpsim):  # noqa: F811
+def test_probe_reports_a_silent_device_as_a_timeout_with_exit_code_1(snmpsim):
     # snmpsim does not answer an unknown community at all, like a wrong v2c community on a real device
     done = run(f"127.0.0.1:{snmpsim.port}", "--community", "no-such-recording", "--timeout", "1.5")
     assert done.returncode == 1

@@ -22,7 +22,6 @@ from agent.profiles.loader import load_profiles
 from agent.snmp.client import SnmpClient
 from agent.sources.base import OK, PollResult
 from agent.sources.snmp import SnmpSource
-from tests.peers.snmpsim import snmpsim  # noqa: F401  (session fixture)
 from tests.shared_devices import EXPECTED_DIR, requires_shared_devices
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared, requires_shared_devices]
@@ -133,7 +132,7 @@ async def client():
 
 
 @pytest.mark.parametrize("device", DEVICES)
-async def test_every_expected_sensor_has_a_reading_with_the_same_value(snmpsim, client, device):  # noqa: F811
+async def test_every_expected_sensor_has_a_reading_with_the_same_value(snmpsim, client, device):
     expected = json.loads((EXPECTED_DIR / f"{device}.json").read_text())
     result = await poll_device(snmpsim, device, client)
     index = by_oid(result)
@@ -145,7 +144,7 @@ async def test_every_expected_sensor_has_a_reading_with_the_same_value(snmpsim, 
 
 
 async def test_a_net_snmp_host_yields_processor_memory_storage_and_64_bit_interface_counters(
-        snmpsim, client):  # noqa: F811
+        snmpsim, client):
     result = await poll_device(snmpsim, "linux_opensips", client)
     assert {"host-resources", "ucd-snmp", "if-mib"} <= set(result.profiles)
     index = by_oid(result)
@@ -157,7 +156,7 @@ async def test_a_net_snmp_host_yields_processor_memory_storage_and_64_bit_interf
     assert report.ratio >= THRESHOLD, report.render()
 
 
-async def test_a_liebert_unit_gets_both_its_vendor_profile_and_the_standard_ups_mib(snmpsim, client):  # noqa: F811
+async def test_a_liebert_unit_gets_both_its_vendor_profile_and_the_standard_ups_mib(snmpsim, client):
     result = await poll_device(snmpsim, "liebert_weblbds", client)
     assert result.profiles == ["liebert-env", "ups-mib"]
     assert result.health == "ok"

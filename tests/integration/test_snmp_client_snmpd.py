@@ -9,7 +9,7 @@ from agent.snmp import errors as e
 from agent.snmp import types as t
 from agent.snmp.client import SnmpClient
 from agent.snmp.types import Endpoint, V3Auth
-from tests.peers.snmpd import AUTH_KEY, COMMUNITY, PRIV_KEY, USERS, SnmpdPeer, free_udp_port, snmpd  # noqa: F401
+from tests.peers.snmpd import AUTH_KEY, COMMUNITY, PRIV_KEY, USERS, SnmpdPeer, free_udp_port
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from agent.sources.base import PollResult
 from agent.targets import build_snmp_sources
 from agent.profiles.loader import load_profiles
 from tests.peers.processes import free_udp_port
-from tests.peers.snmpd import COMMUNITY, snmpd  # noqa: F401 - fixture
+from tests.peers.snmpd import COMMUNITY
 from tests.peers.udp_relay import SlowUdpRelay
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ class Timed:
         await self.source.close()
 
 
-async def test_a_healthy_target_keeps_its_interval_beside_a_dead_and_a_slow_one(snmpd) -> None:  # noqa: F811
+async def test_a_healthy_target_keeps_its_interval_beside_a_dead_and_a_slow_one(snmpd) -> None:
     relay = SlowUdpRelay(("127.0.0.1", snmpd.port), delay=4.0).start()
     dead_port = free_udp_port()  # nothing listens there
     target = {"credentials": "v2", "profiles": ["host-resources"], "interval": INTERVAL, "timeout": 2.5,

@@ -3,7 +3,7 @@
 `SnmpdPeer` writes a config with a v2c community and SNMPv3 users (one per auth/priv
 combination the agent supports), starts `snmpd -f` on a free UDP port with its own
 persistent dir, waits until a real SNMP GET answers, and stops it cleanly.
-The `snmpd` fixture at the bottom is session-scoped; import it into a test module.
+The `snmpd` fixture at the bottom is session-scoped; tests/conftest.py registers it for every module.
 """
 
 from __future__ import annotations
