@@ -224,26 +224,36 @@ def _other_cell(data: SnmpData, column: str, groups: Sequence[str],
     return data.cell(column, sub), f"{column}.{sub}"
 
 
-def _scalar(p: Profile, m: Metric, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:
-    vb = next((data.instance(o) for o in (m.oid, *m.fallback) if data.instance(o) is not None), None)
+def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tuple[Varbind | None, str]],
+             labels: dict[str, str], guard: CounterGuard | None, out: list[Sample]) -> None:
+    """One value through the pipeline scalars and table cells share: no-data values, the power of
+    ten (scale exponent, decimal digits), the multiplier column, unit conversion, counter guarding."""
     raw = number(vb)
-    if vb is None or raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
+    if raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
         return
-    shift = _power_of_ten(m, lambda oid, _index: (data.instance(oid), oid))
+    shift = _power_of_ten(m, read)
     if shift is None:
         return
     power, extra = shift
     oids: list[str] = [vb.oid, *extra]
     mult = None
     if m.multiply_by:
-        mult = number(data.instance(m.multiply_by))
+        mult_vb, mult_oid = multiplier(m.multiply_by)
+        mult = number(mult_vb)
         if mult is None:
             return
-        oids.append(m.multiply_by)
-    labels = {**p.labels, **m.labels}
+        oids.append(mult_oid)
     key = (m.name, tuple(sorted(labels.items())))
     value = _finish(m, raw, vb.kind, power, mult, key, guard)
     _emit(out, m, labels, value, raw, oids[0] if len(oids) == 1 else tuple(oids))
+
+
+def _scalar(p: Profile, m: Metric, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:
+    vb = next((data.instance(o) for o in (m.oid, *m.fallback) if data.instance(o) is not None), None)
+    if vb is None:
+        return
+    _reading(m, vb, lambda oid, _index: (data.instance(oid), oid), lambda oid: (data.instance(oid), oid),
+             {**p.labels, **m.labels}, guard, out)
 
 
 def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:
@@ -279,24 +289,9 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
             labels, groups = found
             if any(labels.get(k) != v for k, v in m.where.items()):
                 continue
-            raw = number(vb)
-            if raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
-                continue
-            shift = _power_of_ten(m, lambda oid, index, g=groups: _other_cell(data, oid, g, index))
-            if shift is None:
-                continue
-            power, extra = shift
-            oids: list[str] = [vb.oid, *extra]
-            mult = None
-            if m.multiply_by:
-                mult = number(data.cell(m.multiply_by, suffix))
-                if mult is None:
-                    continue
-                oids.append(f"{m.multiply_by}.{suffix}")
             final = {**p.labels, **{k: v for k, v in labels.items() if k not in m.where and v != ""}, **m.labels}
-            key = (m.name, tuple(sorted(final.items())))
-            value = _finish(m, raw, vb.kind, power, mult, key, guard)
-            _emit(out, m, final, value, raw, oids[0] if len(oids) == 1 else tuple(oids))
+            _reading(m, vb, lambda oid, index, g=groups: _other_cell(data, oid, g, index),
+                     lambda oid, sfx=suffix: (data.cell(oid, sfx), f"{oid}.{sfx}"), final, guard, out)
 
 
 def evaluate(profile: Profile, data: SnmpData, guard: CounterGuard | None = None) -> list[Sample]:
