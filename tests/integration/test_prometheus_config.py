@@ -21,6 +21,7 @@ import subprocess
 import time
 import urllib.parse
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +251,12 @@ class Stack:
         answer["http_status"] = status
         return answer
 
+    def groups_evaluated_since(self, since: float) -> bool:
+        status, body, _ = http_get(f"{self.prometheus}/api/v1/rules")
+        groups = json.loads(body)["data"]["groups"] if status == 200 else []
+        stamps = [g.get("lastEvaluation", "") for g in groups]
+        return bool(groups) and all(_rfc3339(s) > since for s in stamps)
+
     def vector(self, expr: str) -> list[dict[str, Any]]:
         answer = self.query(expr)
         assert answer["status"] == "success", answer
@@ -304,6 +311,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                        and stack.vector('tierwatch_host_cpus{target="srv-a01-1"}')
                        and stack.vector("tierwatch:pdu_phase_load:ratio"), 45, interval=0.25,
                        what="the collector's series and the recording rules in prometheus")
+            # every rule group evaluated at least once since the data arrived (groups run on their own phase)
+            data_seen = time.time()
+            wait_until(lambda: stack.groups_evaluated_since(data_seen), 30, interval=0.25,
+                       what="every rule group evaluated over the data")
         except (TimeoutError, AssertionError) as exc:
             raise AssertionError(f"{exc}\n--- prometheus log:\n{prom.log()}\n--- collector log:\n{procs[0].log()}\n"
                                  f"--- agent log:\n{procs[1].log()}") from None
@@ -311,6 +322,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         for proc in reversed(procs):
             proc.stop()
+
+
+def _rfc3339(stamp: str) -> float:
+    """Prometheus' lastEvaluation (nanosecond RFC 3339, or the zero time before the first run)."""
+    if not stamp or stamp.startswith("0001-"):
+        return 0.0
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    frac = frac.split("+")[0].split("-")[0]
+    return datetime.fromisoformat(head).replace(tzinfo=timezone.utc).timestamp() + float(f"0.{frac or 0}")
 
 
 def _substitute(expr: str) -> str:
