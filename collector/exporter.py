@@ -15,8 +15,9 @@ from prometheus_client.registry import Collector
 
 from collector import names
 from collector.store import SeriesStore
-from collector.textformat import FamilySink, FamilySpec, Sink, TextSink, header, label_text, number
+from collector.textformat import FamilySink, FamilySpec, Sink, Steps, TextSink, finish, header, label_text, number
 
+STEP_SERIES = 5000  # series rendered between two pauses of a stepped rendering
 _STATUSES = ("ok", "timeout", "auth_error", "error")
 _HEALTHS = ("ok", "degraded", "critical", "unknown")
 _TA = (names.LABEL_TARGET, names.LABEL_AGENT)
@@ -70,15 +71,26 @@ class ReadingsExporter(Collector):
         yield from sink.families()
 
     def render_text(self, openmetrics: bool) -> str:
-        """The same samples as exposition text, with each series' label set rendered once and cached."""
+        return finish(self.render_steps(openmetrics))
+
+    def render_steps(self, openmetrics: bool) -> Steps:
+        """The same samples as exposition text, with each series' label set rendered once and cached.
+        It pauses every few thousand series; it reads a copy of the series lists taken at the start
+        (samples are replaced, never changed, so the copy is consistent), so ingest may run between."""
         store = self.store
         store.expire(time.time())
         old, fresh = self._label_cache, {}
         out: list[str] = []
-        for name, series in store.metrics.items():
+        snapshot = [(name, list(series.items())) for name, series in store.metrics.items()]
+        done = 0
+        for name, series in snapshot:
             mtype, help_text = _reading_type(store, name)
             out.append(header(name, mtype, help_text, openmetrics))
-            for (target, labels), sample in series.items():
+            done += len(series)
+            if done >= STEP_SERIES:
+                done = 0
+                yield
+            for (target, labels), sample in series:
                 key = (target, labels, sample.agent)
                 text = fresh.get(key) or old.get(key)
                 if text is None:

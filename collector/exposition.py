@@ -3,13 +3,15 @@
 The large exporters (the latest-value store, the availability engine) write their exposition
 text themselves (`render_text`, see collector.textformat), about ten times faster than
 prometheus-client's per-sample formatting; the small rest (the collector's own counters and
-histograms) goes through prometheus-client. Rendering stays on the event loop: measured under
-ingest load, a worker thread made things worse (the loop then waits for the GIL at every
-socket call), and on the loop the scrape reads a consistent state without copying it.
+histograms) goes through prometheus-client. Rendering stays on the event loop, in steps: every
+few milliseconds it lets the loop apply waiting batches (measured under ingest load, a worker
+thread made things worse: the loop then waits for the GIL at every socket call).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 from aiohttp import web
@@ -21,6 +23,7 @@ from prometheus_client.registry import Collector
 
 
 OPENMETRICS = OPENMETRICS_TYPE.split(";")[0]
+PAUSE_EVERY = 0.005  # seconds of rendering between two chances for the loop to serve others
 
 
 class _Chain(Collector):
@@ -51,11 +54,26 @@ class ExpositionRegistry(CollectorRegistry):
         return list(self._ordered)
 
 
-def render(parts: list[Collector], encoder: Callable[[Collector], bytes], openmetrics: bool) -> bytes:
-    """Exporters that can write their own text do (fast); the rest go through prometheus-client's
-    encoder, last, so OpenMetrics' closing `# EOF` ends the page."""
-    texts = [p.render_text(openmetrics) for p in parts if hasattr(p, "render_text")]
-    rest = _Chain(p for p in parts if not hasattr(p, "render_text"))
+async def render(parts: list[Collector], encoder: Callable[[Collector], bytes], openmetrics: bool) -> bytes:
+    """Exporters that can write their own text do (fast), letting the event loop run other work
+    (ingest) every few milliseconds; the rest go through prometheus-client's encoder, last, so
+    OpenMetrics' closing `# EOF` ends the page."""
+    texts = []
+    for part in parts:
+        if not hasattr(part, "render_steps"):
+            continue
+        steps = part.render_steps(openmetrics)
+        mark = time.perf_counter()
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                texts.append(done.value)
+                break
+            if time.perf_counter() - mark > PAUSE_EVERY:
+                await asyncio.sleep(0)
+                mark = time.perf_counter()
+    rest = _Chain(p for p in parts if not hasattr(p, "render_steps"))
     return "".join(texts).encode("utf-8") + encoder(rest)
 
 
@@ -63,7 +81,7 @@ def metrics_handler(registry: CollectorRegistry):  # noqa: ANN201 - an aiohttp h
     async def metrics(request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(",".join(request.headers.getall("Accept", [])))
         if isinstance(registry, ExpositionRegistry):
-            output = render(registry.collectors(), encoder, content_type.startswith(OPENMETRICS))
+            output = await render(registry.collectors(), encoder, content_type.startswith(OPENMETRICS))
         else:
             output = encoder(registry)
         response = web.Response(body=output, headers={"Content-Type": content_type})

@@ -11,11 +11,24 @@ writes the exposition text directly, caching each label set's rendered form acro
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from prometheus_client.core import Metric
+
+
+# A rendering in steps: yields None where the event loop may run other work, returns the text.
+Steps = Generator[None, None, str]
+
+
+def finish(steps: Steps) -> str:
+    """Run a stepped rendering to its end in one go."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 class FamilySpec(NamedTuple):

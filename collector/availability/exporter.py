@@ -18,7 +18,7 @@ from collector.availability.service import GROUP, Service, counters
 from collector.availability.settings import SloPolicy
 from collector.availability.timeline import WIDTH
 from collector.availability.windows import Frame
-from collector.textformat import FamilySink, FamilySpec, Sink, TextSink
+from collector.textformat import FamilySink, FamilySpec, Sink, Steps, TextSink, finish
 
 log = structlog.get_logger(__name__)
 
@@ -83,14 +83,18 @@ class AvailabilityExporter(Collector):
         yield from sink.families()
 
     def render_text(self, openmetrics: bool) -> str:
-        """The exposition text of a snapshot, without building prometheus-client objects."""
+        return finish(self.render_steps(openmetrics))
+
+    def render_steps(self, openmetrics: bool) -> Steps:
+        """The exposition text, without building prometheus-client objects. Every window is computed
+        at once at the start; writing the samples pauses every few dozen services."""
         try:
             frozen = self._freeze()
         except Exception:   # noqa: BLE001 - a broken engine must not break the whole /metrics page
             log.exception("availability_export_failed")
             return ""
         sink = TextSink(openmetrics, self._label_cache)
-        emit(frozen, sink)
+        yield from emit_steps(frozen, sink)
         return sink.text()
 
 
@@ -133,13 +137,24 @@ ALL = (STATE, GROUP_STATE, *COUNTERS, SLO, RATIO, DOWNTIME, W_UNKNOWN, W_MAINT, 
        REMAINING_RATIO, BURN, REDUNDANCY, COMPUTE, TRANSITIONS, SERVICES)
 
 
+STEP_SERVICES = 64  # services written between two pauses of a stepped rendering
+
+
 def emit(frozen: _Frozen, sink: Sink) -> None:
     """Every sample of a snapshot, into `sink` (prometheus-client families or exposition text)."""
+    for _ in emit_steps(frozen, sink):
+        pass
+
+
+def emit_steps(frozen: _Frozen, sink: Sink) -> Iterator[None]:
+    """`emit`, pausing every STEP_SERVICES services (the snapshot does not change meanwhile)."""
     sink.declare(*ALL)
     add = sink.add
     frame = frozen.frame
     windows = frame.names
     for i, svc in enumerate(frozen.rows):
+        if i and i % STEP_SERVICES == 0:
+            yield
         name = svc.name
         current = svc.label
         for label in n.SERVICE_STATES:

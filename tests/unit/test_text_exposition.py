@@ -42,9 +42,9 @@ def registry() -> ExpositionRegistry:
     return reg
 
 
-def test_the_text_format_carries_the_same_samples_types_and_escapes_as_prometheus_client() -> None:
+async def test_the_text_format_carries_the_same_samples_types_and_escapes_as_prometheus_client() -> None:
     reg = registry()
-    ours = render(reg.collectors(), generate_latest, openmetrics=False).decode()
+    ours = (await render(reg.collectors(), generate_latest, openmetrics=False)).decode()
     theirs = generate_latest(reg).decode()
     assert samples(parse_text(ours)) == samples(parse_text(theirs))
     assert types(parse_text(ours)) == types(parse_text(theirs))
@@ -52,11 +52,36 @@ def test_the_text_format_carries_the_same_samples_types_and_escapes_as_prometheu
     assert 'where="quote \\" backslash \\\\ newline \\n end"' in ours
 
 
-def test_the_openmetrics_format_parses_and_ends_with_a_single_eof() -> None:
+async def test_the_openmetrics_format_parses_and_ends_with_a_single_eof() -> None:
     reg = registry()
-    ours = render(reg.collectors(), generate_openmetrics, openmetrics=True).decode()
+    ours = (await render(reg.collectors(), generate_openmetrics, openmetrics=True)).decode()
     assert ours.endswith("# EOF\n") and ours.count("# EOF") == 1
     assert "# TYPE tierwatch_pdu_energy_joules counter" in ours
     assert "tierwatch_pdu_energy_joules_total{agent=\"agent-1\",target=\"pdu-a\"} 35000000000.0" in ours
     theirs = generate_openmetrics(reg).decode()
     assert samples(parse_openmetrics(ours)) == samples(parse_openmetrics(theirs))
+
+
+def test_a_stepped_rendering_shows_the_series_as_they_were_when_it_started() -> None:
+    import collector.exporter as exporter_module
+
+    store = SeriesStore(min_ttl=1e9)
+    readings = [Reading("pdu-a", f"tierwatch_m{i}", (), float(i), 100.0) for i in range(30)]
+    store.apply(Batch("agent-1", 1, 100.0, 15.0, [], readings), now=1e12)
+    exporter = ReadingsExporter(store)
+    old_step, exporter_module.STEP_SERIES = exporter_module.STEP_SERIES, 1
+    try:
+        steps = exporter.render_steps(openmetrics=False)
+        next(steps)  # paused after the first series: now a batch changes and adds series
+        store.apply(Batch("agent-1", 2, 200.0, 15.0, [],
+                          [Reading("pdu-a", f"tierwatch_m{i}", (), 1000.0, 200.0) for i in range(40)]), now=1e12)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                text = done.value
+                break
+    finally:
+        exporter_module.STEP_SERIES = old_step
+    values = {s.name: s.value for f in parse_text(text) for s in f.samples if s.name.startswith("tierwatch_m")}
+    assert values == {f"tierwatch_m{i}": float(i) for i in range(30)}
