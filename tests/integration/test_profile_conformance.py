@@ -6,16 +6,24 @@ SNMP client. For every sensor LibreNMS found (`expected/<device>.json`) a readin
 same instance OID must carry the same value once units are normalised (% → ratio,
 minutes → seconds, kWh → joules, hours → seconds), and every state sensor must map to
 a state series whose present state has the expected name. A table per device shows what
-matched and the OIDs of what did not; below 95 % matched the test fails.
+matched and the OIDs of what did not. Every recording in `../shared/devices` is polled: the
+suite fails below 95 % matched overall or below 85 % for any one device.
+
+Where the expected data itself is wrong (see `../shared/devices/README.md`), the correction is
+written per sensor, with its reason, in `tests/data/expected-corrections.yaml`; the comparison
+itself is never loosened.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import pytest
+import yaml
 
 from agent.config import SnmpTarget
 from agent.profiles.loader import load_profiles
@@ -26,16 +34,15 @@ from tests.shared_devices import EXPECTED_DIR, requires_shared_devices
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared, requires_shared_devices]
 
-THRESHOLD = 0.95
-DEVICES = [
-    "netmanplus_204",       # RFC 1628 UPS-MIB
-    "apc_ap8853",           # APC rPDU2
-    "apc_ap7900b",          # APC rPDU / sPDU
-    "apc_smt750x-nmc2",     # APC Smart-UPS
-    "raritan-pdu_px2",      # Raritan PDU2
-    "raritan-pdu_px2-temp",  # Raritan PDU2 with external sensors
-    "liebert_weblbds",      # LIEBERT-GP-ENVIRONMENTAL (and UPS-MIB)
-]
+OVERALL_THRESHOLD = 0.95
+DEVICE_THRESHOLD = 0.85
+# Every recording with expected sensors; linux_opensips has none (its own test below).
+DEVICES = sorted(p.stem for p in EXPECTED_DIR.glob("*.json")
+                 if json.loads(p.read_text()).get("sensors")) if EXPECTED_DIR.is_dir() else []
+# For work on one family: TIERWATCH_CONFORMANCE_DEVICES=sentry4,eatonpdu_2 checks only those
+# (the thresholds still apply to them; the full run is what CI does).
+ONLY = [d for d in os.environ.get("TIERWATCH_CONFORMANCE_DEVICES", "").split(",") if d]
+CORRECTIONS_FILE = Path(__file__).resolve().parents[1] / "data" / "expected-corrections.yaml"
 
 # LibreNMS's value × factor = our base-unit value, by its unit (then by class).
 FACTORS_BY_UNIT = {"%": (0.01,), "%RH": (0.01,), "min": (60.0,), "kWh": (3.6e6,)}
@@ -131,16 +138,59 @@ async def client():
     await c.close()
 
 
-@pytest.mark.parametrize("device", DEVICES)
-async def test_every_expected_sensor_has_a_reading_with_the_same_value(snmpsim, client, device):
+def load_corrections() -> dict[str, dict[str, dict]]:
+    """device → instance OID → {reason, and `value` or `state` (the right one) or nothing (not a sensor)}."""
+    if not CORRECTIONS_FILE.is_file():
+        return {}
+    data = yaml.safe_load(CORRECTIONS_FILE.read_text()) or {}
+    for device, sensors in data.items():
+        for oid, fix in sensors.items():
+            assert isinstance(fix, dict) and fix.get("reason"), f"{device} {oid}: a correction needs a reason"
+    return {device: {str(oid).lstrip("."): fix for oid, fix in sensors.items()} for device, sensors in data.items()}
+
+
+def corrected(sensor: dict, fix: dict | None) -> dict | None:
+    """The sensor as it should have been expected, or None where it is not a sensor at all."""
+    if fix is None:
+        return sensor
+    if "value" in fix:
+        return {**sensor, "value": fix["value"], "unit": fix.get("unit", sensor.get("unit"))}
+    if "state" in fix:
+        return {**sensor, "value": fix["state"], "state_map": {str(fix["state"]): {"descr": fix["state"]}}}
+    return None
+
+
+async def device_report(peer, client, device: str, corrections: dict) -> Report:
     expected = json.loads((EXPECTED_DIR / f"{device}.json").read_text())
-    result = await poll_device(snmpsim, device, client)
-    index = by_oid(result)
-    report = Report(device, result.profiles, [check_sensor(s, index) for s in expected["sensors"]])
-    print("\n" + report.render())
-    assert report.checks, f"{device}: no expected sensors"
-    assert report.ratio >= THRESHOLD, report.render()
+    fixes = corrections.get(device, {})
+    sensors = [s for s in (corrected(s, fixes.get(s["oid"].lstrip("."))) for s in expected["sensors"]) if s]
+    target = SnmpTarget(name=device.replace("_", "-"), address=peer.host, port=peer.port, credentials="rec",
+                        profiles=["auto"], timeout=60, labels={"rack": "r01"})
+    result = await SnmpSource(target, peer.endpoint(device, timeout=3.0), load_profiles(), client).poll()
+    if result.status != OK:
+        return Report(device, [f"poll {result.status}: {result.reason}"],
+                      [Check(f"{s['class']}: {s['descr']}", s["oid"], str(s["value"]), False) for s in sensors])
     assert all(dict(r.labels).get("rack") == "r01" for r in result.readings), "target labels on every reading"
+    index = by_oid(result)
+    return Report(device, result.profiles, [check_sensor(s, index) for s in sensors])
+
+
+def test_every_recording_with_expected_sensors_is_checked():
+    assert len(DEVICES) >= 23, f"only {len(DEVICES)} recordings found in {EXPECTED_DIR}"
+    unknown = set(load_corrections()) - set(DEVICES)
+    assert not unknown, f"corrections for recordings that do not exist: {sorted(unknown)}"
+
+
+async def test_every_expected_sensor_of_every_recording_has_a_reading_with_the_same_value(snmpsim, client):
+    corrections = load_corrections()
+    reports = [await device_report(snmpsim, client, device, corrections) for device in (ONLY or DEVICES)]
+    print("\n" + "\n".join(r.render() for r in reports))
+    checks = [c for r in reports for c in r.checks]
+    overall = sum(c.matched for c in checks) / len(checks)
+    print(f"overall: matched {sum(c.matched for c in checks)} of {len(checks)} ({overall:.1%})")
+    low = [r for r in reports if not r.checks or r.ratio < DEVICE_THRESHOLD]
+    assert not low, "below 85 %:\n" + "\n".join(r.render() for r in low)
+    assert overall >= OVERALL_THRESHOLD, f"overall {overall:.1%} < 95 %"
 
 
 async def test_a_net_snmp_host_yields_processor_memory_storage_and_64_bit_interface_counters(
@@ -153,7 +203,7 @@ async def test_a_net_snmp_host_yields_processor_memory_storage_and_64_bit_interf
               for descr, oid, value in HOST_EXPECTED]
     report = Report("linux_opensips", result.profiles, checks)
     print("\n" + report.render())
-    assert report.ratio >= THRESHOLD, report.render()
+    assert report.ratio >= OVERALL_THRESHOLD, report.render()
 
 
 async def test_a_liebert_unit_gets_both_its_vendor_profile_and_the_standard_ups_mib(snmpsim, client):
