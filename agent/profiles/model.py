@@ -246,6 +246,10 @@ class Health(StrictModel):
 class Profile(StrictModel):
     name: str
     description: str = Field(min_length=3)
+    # For the supported-devices table (docs/devices.md); optional, free text.
+    vendor: str | None = Field(None, min_length=1)  # who makes the device: "APC", "Vertiv/Liebert"
+    family: str | None = Field(None, min_length=1)  # which devices: "Smart-UPS", "rack PDU"
+    mib: str | None = Field(None, min_length=1)  # the MIB module(s) read: "PowerNet-MIB"
     detect: Detect | None = None  # None: used only when a target names it
     labels: TextMap = Field(default_factory=dict)
     scalars: list[Metric] = Field(default_factory=list)

@@ -118,3 +118,15 @@ def test_two_profiles_may_not_claim_the_same_sys_object_id_prefix(tmp_path):
 def test_a_missing_profile_directory_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="profile directory does not exist"):
         load_profiles([tmp_path / "nope"], bundled=False)
+
+
+def test_vendor_family_and_mib_are_optional_text_kept_for_the_devices_table(tmp_path):
+    write(tmp_path, "plain.yaml", GOOD)
+    write(tmp_path, "described.yaml", GOOD.replace("name: test-ups", "name: described").replace(
+        "description: a small test profile",
+        "description: a small test profile\nvendor: Acme\nfamily: Tiny UPS\nmib: ACME-UPS-MIB").replace(
+        "1.3.6.1.4.1.99999", "1.3.6.1.4.1.99998"))
+    profiles = load_profiles([tmp_path], bundled=False)
+    assert (profiles["test-ups"].vendor, profiles["test-ups"].family, profiles["test-ups"].mib) == (None, None, None)
+    assert (profiles["described"].vendor, profiles["described"].family, profiles["described"].mib) == (
+        "Acme", "Tiny UPS", "ACME-UPS-MIB")
