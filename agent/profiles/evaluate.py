@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -63,6 +64,10 @@ def _oids_of(m: Metric) -> Iterator[str]:
         yield m.scale_exponent.oid
     if m.multiply_by:
         yield m.multiply_by
+    if m.divide_by:
+        yield m.divide_by
+    if m.enum_from:
+        yield m.enum_from.oid
 
 
 def plan(profiles: Iterable[Profile]) -> tuple[list[str], list[str]]:
@@ -178,12 +183,14 @@ def _power_of_ten(m: Metric, read: _Read) -> tuple[int, list[str]] | None:
 
 
 def _finish(m: Metric, raw: float, kind: str, power: int, mult: float | None, key: tuple,
-            guard: CounterGuard | None) -> float:
+            guard: CounterGuard | None, div: float | None = None) -> float:
     if m.type == "counter" and guard is not None and isinstance(raw, int):
         raw = guard.adjust(key, raw, kind)
     value = _times(raw, m.scale)
     if mult is not None:
         value *= mult
+    if div is not None:
+        value /= div  # 108 / 10 is 10.8 where 108 * 0.1 is 10.800000000000001
     if power > 0:
         value *= 10**power
     elif power < 0:
@@ -205,12 +212,23 @@ def _times(value: float, factor: float) -> float:
     return value * factor
 
 
+_STATE_RE = re.compile(r"\s*([^,()]*?)\s*\(\s*(-?\d+)\s*\)\s*(?:,|$)")
+
+
+def parse_states(listing: str | None) -> dict[str, str]:
+    """`Open(0),Closed(1)` → {"0": "Open", "1": "Closed"}; {} when the text lists no state."""
+    if not listing:
+        return {}
+    return {raw: name for name, raw in _STATE_RE.findall(listing) if name}
+
+
 def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, raw: float,
-          oids: str | tuple[str, ...]) -> None:
+          oids: str | tuple[str, ...], states: Mapping[str, str] | None = None) -> None:
     name = METRIC_PREFIX + m.name
-    if m.enum is not None:
+    states = m.enum if states is None else states
+    if states is not None:
         current = str(int(raw)) if float(raw).is_integer() else None
-        for key, state in m.enum.items():
+        for key, state in states.items():
             pairs = tuple(sorted({**labels, "state": state}.items()))
             out.append(Sample(name, pairs, 1.0 if key == current else 0.0, oids))
         return
@@ -227,7 +245,8 @@ def _other_cell(data: SnmpData, column: str, groups: Sequence[str],
 def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tuple[Varbind | None, str]],
              labels: dict[str, str], guard: CounterGuard | None, out: list[Sample]) -> None:
     """One value through the pipeline scalars and table cells share: no-data values, the power of
-    ten (scale exponent, decimal digits), the multiplier column, unit conversion, counter guarding."""
+    ten (scale exponent, decimal digits), the multiplier and divisor columns, unit conversion,
+    counter guarding, and the states of an enum read from the row."""
     raw = number(vb)
     if raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
         return
@@ -243,9 +262,24 @@ def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tu
         if mult is None:
             return
         oids.append(mult_oid)
+    if m.divide_by:
+        div_vb, div_oid = multiplier(m.divide_by)
+        div = number(div_vb)
+        if not div:  # absent or zero: no reading
+            return
+        oids.append(div_oid)
+    else:
+        div = None
+    states = None
+    if m.enum_from:
+        key_vb, key_oid = read(m.enum_from.oid, m.enum_from.index)
+        states = parse_states(text(key_vb))
+        if not states:
+            return
+        oids.append(key_oid)
     key = (m.name, tuple(sorted(labels.items())))
-    value = _finish(m, raw, vb.kind, power, mult, key, guard)
-    _emit(out, m, labels, value, raw, oids[0] if len(oids) == 1 else tuple(oids))
+    value = _finish(m, raw, vb.kind, power, mult, key, guard, div)
+    _emit(out, m, labels, value, raw, oids[0] if len(oids) == 1 else tuple(oids), states)
 
 
 def _scalar(p: Profile, m: Metric, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:

@@ -81,11 +81,31 @@ CONVERSIONS: dict[str, tuple[float, float]] = {  # name → (factor, offset afte
     "kilobytes_to_bytes": (1024.0, 0.0),
     "kilowatts_to_watts": (1000.0, 0.0),
     "fahrenheit_to_celsius": (5.0 / 9.0, -32.0 * 5.0 / 9.0),
+    "bar_to_pascals": (1e5, 0.0),
+    "kilopascals_to_pascals": (1e3, 0.0),
+    "psi_to_pascals": (6894.757293168, 0.0),
+    "liters_per_second_to_cubic_meters_per_second": (1e-3, 0.0),
+    "liters_per_minute_to_cubic_meters_per_second": (1 / 60000, 0.0),
+    "cubic_meters_per_hour_to_cubic_meters_per_second": (1 / 3600, 0.0),
+    "cubic_feet_per_minute_to_cubic_meters_per_second": (0.00047194745, 0.0),
+}
+# The name suffix a conversion's result must carry (its base unit).
+CONVERSION_SUFFIX = {
+    "percent_to_ratio": "_ratio", "permille_to_ratio": "_ratio", "fahrenheit_to_celsius": "_celsius",
+    "kilowatt_hours_to_joules": "_joules_total", "watt_hours_to_joules": "_joules_total",
+    "bar_to_pascals": "_pascals", "kilopascals_to_pascals": "_pascals", "psi_to_pascals": "_pascals",
+    "liters_per_second_to_cubic_meters_per_second": "_cubic_meters_per_second",
+    "liters_per_minute_to_cubic_meters_per_second": "_cubic_meters_per_second",
+    "cubic_meters_per_hour_to_cubic_meters_per_second": "_cubic_meters_per_second",
+    "cubic_feet_per_minute_to_cubic_meters_per_second": "_cubic_meters_per_second",
 }
 Conversion = Literal[
     "percent_to_ratio", "permille_to_ratio", "minutes_to_seconds", "hours_to_seconds",
     "centiseconds_to_seconds", "milliseconds_to_seconds", "kilowatt_hours_to_joules",
     "watt_hours_to_joules", "kilobytes_to_bytes", "kilowatts_to_watts", "fahrenheit_to_celsius",
+    "bar_to_pascals", "kilopascals_to_pascals", "psi_to_pascals", "liters_per_second_to_cubic_meters_per_second",
+    "liters_per_minute_to_cubic_meters_per_second", "cubic_meters_per_hour_to_cubic_meters_per_second",
+    "cubic_feet_per_minute_to_cubic_meters_per_second",
 ]
 
 
@@ -121,6 +141,16 @@ class ScaleExponent(StrictModel):
     default: Exponent = 0
 
 
+class EnumFrom(StrictModel):
+    """The states of an enum read per row from a text column listing them as `Name(N),Name(N)`
+    (self-describing tables: APC coolingUnitStatusDiscreteIntegerReferenceKey
+    `Open(0),Closed(1)`). `oid` and `index` as for `Digits`. A row without such a text yields
+    no reading (a state is never guessed)."""
+
+    oid: Oid
+    index: list[int] | None = None
+
+
 class Metric(StrictModel):
     """One value (scalar) or one column (table) → one metric."""
 
@@ -134,8 +164,10 @@ class Metric(StrictModel):
     digits: Digits | None = None
     scale_exponent: ScaleExponent | None = None
     multiply_by: Oid | None = None
+    divide_by: Oid | None = None
     convert: Conversion | None = None
     enum: TextMap | None = None
+    enum_from: EnumFrom | None = None
     nodata: list[int] = Field(default_factory=list)
     labels: TextMap = Field(default_factory=dict)
     where: TextMap = Field(default_factory=dict)
@@ -146,22 +178,21 @@ class Metric(StrictModel):
             raise ValueError(f"counter '{self.name}' must end in _total")
         if self.type == "gauge" and self.name.endswith("_total"):
             raise ValueError(f"gauge '{self.name}' must not end in _total (use type: counter)")
-        if self.enum is not None:
+        if self.enum is not None and self.enum_from is not None:
+            raise ValueError("give enum or enum_from, not both")
+        if self.enum is not None or self.enum_from is not None:
             if not self.name.endswith("_state"):
                 raise ValueError(f"enum metric '{self.name}' must end in _state (one series per state)")
             if (self.type != "gauge" or self.convert or self.digits or self.scale_exponent or self.scale != 1
-                    or self.offset):
-                raise ValueError("an enum metric takes no type: counter, scale, offset, digits, scale_exponent "
-                                 "or convert")
-            for raw in self.enum:
+                    or self.offset or self.multiply_by or self.divide_by):
+                raise ValueError("an enum metric takes no type: counter, scale, offset, digits, scale_exponent, "
+                                 "multiply_by, divide_by or convert")
+            for raw in self.enum or {}:
                 if not re.fullmatch(r"-?\d+", raw):
                     raise ValueError(f"enum key {raw!r} must be the integer the device sends")
-        if self.convert in ("percent_to_ratio", "permille_to_ratio") and not self.name.endswith("_ratio"):
-            raise ValueError(f"'{self.name}' converts to a ratio, so its name must end in _ratio")
-        if self.convert and self.convert.endswith("_to_joules") and not self.name.endswith("_joules_total"):
-            raise ValueError(f"'{self.name}' converts to joules, so its name must end in _joules_total")
-        if self.convert == "fahrenheit_to_celsius" and not self.name.endswith("_celsius"):
-            raise ValueError(f"'{self.name}' converts to celsius, so its name must end in _celsius")
+        suffix = CONVERSION_SUFFIX.get(self.convert or "")
+        if suffix and not self.name.endswith(suffix):
+            raise ValueError(f"'{self.name}' converts with {self.convert}, so its name must end in {suffix}")
         for key in self.labels:
             _label_name(key)
         return self

@@ -4,7 +4,7 @@ snmpsim serves the shared recordings on loopback (community = recording name); t
 SnmpSource detects the profiles itself (`profiles: [auto]`) and polls through the real
 SNMP client. For every sensor LibreNMS found (`expected/<device>.json`) a reading from the
 same instance OID must carry the same value once units are normalised (% → ratio,
-minutes → seconds, kWh → joules, hours → seconds), and every state sensor must map to
+minutes → seconds, kWh → joules, hours → seconds, cfm and l/min → m³/s), and every state sensor must map to
 a state series whose present state has the expected name. A table per device shows what
 matched and the OIDs of what did not. Every recording in `../shared/devices` is polled: the
 suite fails below 95 % matched overall or below 85 % for any one device.
@@ -45,7 +45,8 @@ ONLY = [d for d in os.environ.get("TIERWATCH_CONFORMANCE_DEVICES", "").split(","
 CORRECTIONS_FILE = Path(__file__).resolve().parents[1] / "data" / "expected-corrections.yaml"
 
 # LibreNMS's value × factor = our base-unit value, by its unit (then by class).
-FACTORS_BY_UNIT = {"%": (0.01,), "%RH": (0.01,), "min": (60.0,), "kWh": (3.6e6,)}
+FACTORS_BY_UNIT = {"%": (0.01,), "%RH": (0.01,), "min": (60.0,), "kWh": (3.6e6,),
+                   "cfm": (0.00047194745,), "l/min": (1 / 60000,)}  # flows are exported in m³/s
 FACTORS_BY_CLASS = {"count": (1.0, 3600.0)}  # Liebert operating hours are exported as seconds
 
 # linux_opensips has no sensors in its expected file; its notes list what LibreNMS computed for

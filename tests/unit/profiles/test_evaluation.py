@@ -119,3 +119,59 @@ def test_the_longest_sys_object_id_prefix_wins_and_probed_standard_mibs_are_adde
     assert [p.name for p in detect(pool, "1.3.6.1.4.1.318.1.3.27", set())] == ["vendor"]
     assert [p.name for p in detect(pool, "1.3.6.1.4.1.3181", {"1.3.6.1.2.1.33.1.2.1.0"})] == ["ups-mib"]
     assert detect(pool, "1.3.6.1.4.1.8072.3.2.10", set()) == []
+
+
+SELF_DESCRIBING = Profile.model_validate({
+    "name": "self-describing", "description": "a table whose rows carry their own unit, scale and states",
+    "tables": [
+        {"name": "analogTable", "index": [{"label": "unit"}, {"label": "row"}],
+         "lookups": [{"label": "units", "oid": "1.8.1.4"}],
+         "metrics": [
+             {"name": "t_celsius", "oid": "1.8.1.3", "divide_by": "1.8.1.5", "where": {"units": "C"}, "help": "temp"},
+             {"name": "p_pascals", "oid": "1.8.1.3", "divide_by": "1.8.1.5", "where": {"units": "bar"},
+              "convert": "bar_to_pascals", "help": "pressure"},
+         ]},
+        {"name": "discreteTable", "index": [{"label": "unit"}, {"label": "row"}],
+         "metrics": [{"name": "d_state", "oid": "1.8.2.4", "enum_from": {"oid": "1.8.2.5"}, "help": "discrete"}]},
+    ],
+})
+
+
+def _self_describing() -> SnmpData:
+    d = SnmpData()
+    d.add_column("1.8.1.3", [vb("1.8.1.3.1.1", 194), vb("1.8.1.3.1.2", 118), vb("1.8.1.3.1.3", 50)])
+    d.add_column("1.8.1.4", [vb(f"1.8.1.4.1.{i}", u, t.OCTET_STRING) for i, u in ((1, b"C"), (2, b"bar"), (3, b"C"))])
+    d.add_column("1.8.1.5", [vb("1.8.1.5.1.1", 10), vb("1.8.1.5.1.2", 10), vb("1.8.1.5.1.3", 0)])
+    d.add_column("1.8.2.4", [vb("1.8.2.4.1.1", 1), vb("1.8.2.4.1.2", 3), vb("1.8.2.4.1.3", 0)])
+    d.add_column("1.8.2.5", [vb("1.8.2.5.1.1", b"Open(0),Closed(1)", t.OCTET_STRING),
+                             vb("1.8.2.5.1.2", b"Primary (0), Secondary(1)", t.OCTET_STRING),
+                             vb("1.8.2.5.1.3", b"no states listed", t.OCTET_STRING)])
+    return d
+
+
+def test_divide_by_takes_each_rows_divisor_from_another_column_and_a_zero_divisor_yields_nothing():
+    samples = evaluate(SELF_DESCRIBING, _self_describing())
+    assert series(samples, "t_celsius") == {(("row", "1"), ("unit", "1")): (19.4, ("1.8.1.3.1.1", "1.8.1.5.1.1"))}
+    [(pascals, _)] = series(samples, "p_pascals").values()
+    assert pascals == pytest.approx(1.18e6)
+
+
+def test_enum_from_reads_each_rows_states_from_its_listing_and_a_row_without_one_yields_nothing():
+    got = series(evaluate(SELF_DESCRIBING, _self_describing()), "d_state")
+    assert {labels: value for labels, (value, _) in got.items()} == {
+        (("row", "1"), ("state", "Open"), ("unit", "1")): 0.0,
+        (("row", "1"), ("state", "Closed"), ("unit", "1")): 1.0,
+        (("row", "2"), ("state", "Primary"), ("unit", "1")): 0.0,   # 3 is not listed: every state 0
+        (("row", "2"), ("state", "Secondary"), ("unit", "1")): 0.0,
+    }
+
+
+@pytest.mark.parametrize(("metric", "problem"), [
+    ({"name": "x_state", "oid": "1.1", "help": "x x", "enum": {"1": "a"}, "enum_from": {"oid": "1.2"}}, "not both"),
+    ({"name": "x_value", "oid": "1.1", "help": "x x", "enum_from": {"oid": "1.2"}}, "_state"),
+    ({"name": "x_state", "oid": "1.1", "help": "x x", "enum_from": {"oid": "1.2"}, "divide_by": "1.3"}, "divide_by"),
+    ({"name": "x_bars", "oid": "1.1", "help": "x x", "convert": "bar_to_pascals"}, "_pascals"),
+])
+def test_incoherent_enum_from_divide_by_and_conversions_are_refused(metric, problem):
+    with pytest.raises(ValueError, match=problem):
+        Profile.model_validate({"name": "bad", "description": "bad one", "scalars": [metric]})
