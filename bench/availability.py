@@ -29,6 +29,7 @@ from pathlib import Path
 
 from collector.availability.engine import AvailabilityEngine
 from collector.availability.records import FlushBatch
+from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
 from collector.availability.timeline import DEGRADED, DOWN, MAINT, OK, UNKNOWN
@@ -65,7 +66,7 @@ def load(path: Path, settings: AvailabilitySettings) -> tuple[AvailabilityEngine
     store.open()
     loaded = store.load(settings.recent_transitions)
     engine = AvailabilityEngine(settings, clock=lambda: NOW)
-    engine.open(loaded, now=NOW)
+    open_engine(engine, loaded, now=NOW)
     store.close()
     return engine, time.perf_counter() - began, loaded.transitions
 

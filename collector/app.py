@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from html import escape
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -66,8 +67,8 @@ async def index(request: web.Request) -> web.Response:
     rows = []
     for target, st in sorted(store.targets.items()):
         o = st.outcome
-        rows.append(f"<tr><td>{_esc(target)}</td><td>{_esc(st.agent)}</td><td>{_esc(o.status)}</td>"
-                    f"<td>{_esc(o.health)}</td><td>{_esc(o.reason)}</td><td>{o.duration:.3f}</td>"
+        rows.append(f"<tr><td>{escape(target)}</td><td>{escape(st.agent)}</td><td>{escape(o.status)}</td>"
+                    f"<td>{escape(o.health)}</td><td>{escape(o.reason)}</td><td>{o.duration:.3f}</td>"
                     f"<td>{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(o.started_at))}Z</td></tr>")
     html = ("<!doctype html><meta charset=utf-8><title>tierwatch collector</title>"
             "<h1>tierwatch collector</h1><p><a href=/metrics>/metrics</a> · "
@@ -76,10 +77,6 @@ async def index(request: web.Request) -> web.Response:
             "<table border=1 cellpadding=4><tr><th>target<th>agent<th>poll<th>health<th>reason<th>seconds<th>last poll"
             + "".join(rows) + "</table>")
     return web.Response(text=html, content_type="text/html")
-
-
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = None) -> web.Application:

@@ -22,7 +22,10 @@ import structlog
 from aiohttp import web
 
 from collector.availability.engine import AvailabilityEngine
-from collector.availability.maintenance import MaintenanceError, parse_request
+from collector.availability.errors import (
+    InvalidMaintenanceRequest, MaintenanceRefused, RedundancyWouldBeLost, UnknownMaintenance, UnknownServices,
+    WrongMaintenancePhase)
+from collector.availability.maintenance import parse_request
 from collector.availability.report import Snapshot
 from collector.availability.timeline import MAINT, STATE_NAMES
 
@@ -37,6 +40,30 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:
     return _json({"error": message, **extra}, status)
+
+
+# How each refusal of the engine answers over HTTP.
+_STATUS_OF: tuple[tuple[type[MaintenanceRefused], int], ...] = (
+    (InvalidMaintenanceRequest, 400),
+    (UnknownServices, 404),
+    (UnknownMaintenance, 404),
+    (WrongMaintenancePhase, 409),
+    (RedundancyWouldBeLost, 409),
+)
+
+
+def status_of(exc: MaintenanceRefused) -> int:
+    for kind, status in _STATUS_OF:
+        if isinstance(exc, kind):
+            return status
+    return 409
+
+
+def _refused(exc: MaintenanceRefused, *, with_conflicts: bool = False) -> web.Response:
+    if not with_conflicts:
+        return _error(status_of(exc), exc.message)
+    reasons = exc.reasons if isinstance(exc, RedundancyWouldBeLost) else ()
+    return _error(status_of(exc), exc.message, conflicts=list(reasons))
 
 
 def _render_all(snap: Snapshot) -> bytes:
@@ -110,8 +137,8 @@ class AvailabilityApi:
             services, start, end, reason, force = parse_request(body, self._engine.settings.zone,
                                                                 self._engine.now())
             window = self._engine.declare_maintenance(services, start, end, reason, author, force)
-        except MaintenanceError as exc:
-            return _error(exc.status, exc.message, conflicts=list(exc.conflicts))
+        except MaintenanceRefused as exc:
+            return _refused(exc, with_conflicts=True)
         await self._persist()
         return _json(window.to_json(self._engine.now()), 201)
 
@@ -121,8 +148,8 @@ class AvailabilityApi:
             return _error(401, "an operator token is required")
         try:
             window = self._engine.end_maintenance(request.match_info["id"], author)
-        except MaintenanceError as exc:
-            return _error(exc.status, exc.message)
+        except MaintenanceRefused as exc:
+            return _refused(exc)
         await self._persist()
         return _json(window.to_json(self._engine.now()))
 
@@ -132,7 +159,7 @@ class AvailabilityApi:
             return _error(401, "an operator token is required")
         try:
             self._engine.delete_maintenance(request.match_info["id"], author)
-        except MaintenanceError as exc:
-            return _error(exc.status, exc.message)
+        except MaintenanceRefused as exc:
+            return _refused(exc)
         await self._persist()
         return web.Response(status=204)

@@ -11,22 +11,32 @@ import heapq
 import itertools
 import time
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import structlog
 
+from collector.availability.errors import (
+    RedundancyWouldBeLost, UnknownMaintenance, UnknownServices, WrongMaintenancePhase)
 from collector.availability.groups import GroupGraph, as_member, evaluate
-from collector.availability.maintenance import MaintenanceError, MaintenanceWindow, from_config, new_id
-from collector.availability.records import FlushBatch, LoadedState
+from collector.availability.maintenance import ENDED, SCHEDULED, MaintenanceWindow, from_config, new_id
+from collector.availability.records import FlushBatch, StoredService
 from collector.availability.report import Snapshot
 from collector.availability.service import GROUP, TARGET, Service
 from collector.availability.settings import AvailabilitySettings
-from collector.availability.timeline import DEGRADED, DOWN, OK, STATE_NAMES, UNKNOWN, bucket_of
+from collector.availability.timeline import DEGRADED, DOWN, MAINT, OK, STATE_NAMES, UNKNOWN, bucket_of
 from collector.availability.windows import Frame, WindowClock
 
 log = structlog.get_logger(__name__)
 
-_EXPIRE, _MAINT_START, _MAINT_END = 0, 1, 2
+
+
+class Event(Enum):
+    """What a due event does when its instant comes."""
+
+    EXPIRE = "expire"                  # a target's staleness ran out: it becomes unknown
+    MAINT_START = "maintenance_start"  # a maintenance window comes into force
+    MAINT_END = "maintenance_end"      # a maintenance window stops being in force
 
 
 class AvailabilityEngine:
@@ -40,7 +50,7 @@ class AvailabilityEngine:
         self._order: list[Service] = []
         self.maintenance: dict[str, MaintenanceWindow] = {}
         self._named: dict[str, int] = {}             # active maintenance windows naming each service
-        self._events: list[tuple[float, int, int, Any]] = []
+        self._events: list[tuple[float, int, Event, Any]] = []
         self._seq = itertools.count()
         self._now = float("-inf")
         self._pending: list[tuple[str, float, int, str]] = []
@@ -61,22 +71,20 @@ class AvailabilityEngine:
         events = self._events
         while events and events[0][0] <= until:
             at, _, kind, payload = heapq.heappop(events)
-            if kind == _EXPIRE:
+            if kind is Event.EXPIRE:
                 svc = payload
                 if svc.last_at + svc.staleness == at and svc.state != UNKNOWN:
-                    svc.floor = max(svc.floor, at)
-                    self._set(svc, at, UNKNOWN, svc.maint, f"no outcome for {svc.staleness:g} s")
-                    self._dirty[svc.name] = svc
+                    self.mark_unknown(svc, at, f"no outcome for {svc.staleness:g} s")
             else:
                 window = self.maintenance.get(payload)
                 if window is None:
                     continue
-                if kind == _MAINT_START and window.start == at:
+                if kind is Event.MAINT_START and window.start == at:
                     self._count(window, at, +1)
-                elif kind == _MAINT_END and window.end == at:
+                elif kind is Event.MAINT_END and window.end == at:
                     self._count(window, at, -1)
 
-    def _schedule(self, at: float, kind: int, payload: Any) -> None:
+    def _schedule(self, at: float, kind: Event, payload: Any) -> None:
         heapq.heappush(self._events, (at, next(self._seq), kind, payload))
 
     # ---- outcomes ---------------------------------------------------------------------
@@ -105,8 +113,26 @@ class AvailabilityEngine:
         svc.staleness = staleness
         svc.health, svc.reason = health, reason
         self._set(svc, t, state, self._named.get(target, 0) > 0, reason or status)
-        self._schedule(t + staleness, _EXPIRE, svc)
+        self._schedule(t + staleness, Event.EXPIRE, svc)
         self._dirty[target] = svc
+
+    def mark_unknown(self, svc: Service, at: float, reason: str) -> None:
+        """Nobody was looking at ``svc`` from ``at``: unknown from then, and final up to then."""
+        svc.floor = max(svc.floor, at)
+        self._set(svc, at, UNKNOWN, svc.maint, reason)
+        self._dirty[svc.name] = svc
+
+    def adopt(self, name: str, stored: StoredService) -> Service:
+        """A service with its stored history, in the state its last stored transition says."""
+        svc = self._create(name, stored.kind, stored.created_at)
+        svc.timeline = stored.timeline
+        svc.last_at, svc.staleness, svc.floor = stored.last_at, stored.staleness, stored.floor
+        bucket = stored.timeline.last_bucket
+        svc.state, svc.maint = bucket & (MAINT - 1), bucket >= MAINT
+        svc.recent.extend(stored.recent)
+        svc.version += 1
+        self.transitions += len(stored.timeline)
+        return svc
 
     def _create(self, name: str, kind: str, at: float) -> Service:
         svc = Service(name, kind, self.settings.policy_for(name), at, len(self._windows),
@@ -136,7 +162,7 @@ class AvailabilityEngine:
                   state=STATE_NAMES[state], previous=STATE_NAMES[previous] if previous >= 0 else None,
                   maintenance=maint, reason=reason)
         for group in self.graph.ancestors(svc.name):
-            self._evaluate_group(group, at)
+            self.evaluate_group(group, at)
 
     # ---- groups -----------------------------------------------------------------------
     def _member_value(self, name: str, nominal: bool) -> int:
@@ -147,7 +173,8 @@ class AvailabilityEngine:
         state = svc.nominal if (nominal and svc.kind == GROUP) else svc.state
         return as_member(state, named)
 
-    def _evaluate_group(self, name: str, at: float) -> None:
+    def evaluate_group(self, name: str, at: float) -> None:
+        """Bring group ``name`` up to date with its members as of ``at``."""
         spec = self.graph.specs[name]
         svc = self.services.get(name) or self._create(name, GROUP, at)
         values = [self._member_value(m, False) for m in spec.members]
@@ -178,76 +205,100 @@ class AvailabilityEngine:
                 continue
             svc = self.services.get(name)
             if self.graph.is_group(name):
-                self._evaluate_group(name, at)
+                self.evaluate_group(name, at)
             elif svc is not None:
                 self._set(svc, max(at, svc.settled), svc.state, after,
                           f"maintenance {'started' if after else 'ended'}: {window.reason}")
             for group in self.graph.ancestors(name):     # what parents see of it changed
-                self._evaluate_group(group, at)
+                self.evaluate_group(group, at)
 
-    def _add_window(self, window: MaintenanceWindow, now: float) -> None:
+    def _schedule_bounds(self, window: MaintenanceWindow, after: float) -> None:
+        """Schedule the boundaries of ``window`` that fall after ``after``."""
+        if window.start > after:
+            self._schedule(window.start, Event.MAINT_START, window.id)
+        if window.end is not None and window.end > after:
+            self._schedule(window.end, Event.MAINT_END, window.id)
+
+    def add_window(self, window: MaintenanceWindow, now: float) -> None:
+        """A new window, to be written; its boundaries up to ``now`` are applied at once."""
         self.maintenance[window.id] = window
         self._dirty_windows[window.id] = window
-        self._schedule(window.start, _MAINT_START, window.id)
-        if window.end is not None:
-            self._schedule(window.end, _MAINT_END, window.id)
+        self._schedule_bounds(window, float("-inf"))
         self.advance(now)
+
+    def restore_window(self, window: MaintenanceWindow, heartbeat: float) -> None:
+        """A stored window: in force now if it was at ``heartbeat`` (stored states already say so);
+        its later boundaries are applied when their instants come."""
+        self.maintenance[window.id] = window
+        if window.start <= heartbeat and (window.end is None or heartbeat < window.end):
+            for name in window.services:
+                self._named[name] = self._named.get(name, 0) + 1
+        self._schedule_bounds(window, heartbeat)
+
+    def remove_window(self, window_id: str) -> None:
+        """Forget a window that has not started (it shaped no recorded time)."""
+        del self.maintenance[window_id]
+        self._dirty_windows[window_id] = None
 
     def declare_maintenance(self, services: tuple[str, ...], start: float, end: float | None,
                             reason: str, author: str, force: bool = False) -> MaintenanceWindow:
-        """Declare planned work; refused (409) if it would take an up group down, unless forced."""
+        """Declare planned work; refused if it would take an up group down, unless forced.
+
+        Raises UnknownServices, or RedundancyWouldBeLost naming each group that would go down and why.
+        """
         now = self.now()
         self.advance(now)
         unknown = [s for s in services if s not in self.services and not self.graph.is_group(s)]
         if unknown:
-            raise MaintenanceError(404, f"unknown service(s): {', '.join(unknown)}")
+            raise UnknownServices(unknown)
         unavailable = set(services)
         for other in self.maintenance.values():
-            if other.covers(start, end) and other.status(now) != "ended":
+            if other.covers(start, end) and other.status(now) != ENDED:
                 unavailable.update(other.services)
-        conflicts = tuple(c.reason for c in self.graph.conflicts(services, unavailable, self.current))
-        if conflicts and not force:
-            raise MaintenanceError(409, "maintenance would leave a redundancy group down; "
-                                        "send \"force\": true to declare it anyway", conflicts)
+        found = self.graph.conflicts(services, unavailable, self.current)
+        if found and not force:
+            raise RedundancyWouldBeLost(found)
+        conflicts = tuple(c.reason for c in found)
         window = MaintenanceWindow(id=new_id(), services=services, start=max(start, now), end=end, reason=reason,
                                    author=author, source="api", created_at=now, forced=bool(conflicts),
                                    conflicts=conflicts)
-        self._add_window(window, now)
+        self.add_window(window, now)
         log.warning("maintenance_declared", id=window.id, services=list(services), start=window.start,
                     end=window.end, author=author, reason=reason, forced=window.forced, conflicts=list(conflicts))
         return window
 
     def end_maintenance(self, window_id: str, author: str) -> MaintenanceWindow:
+        """End an active window now. Raises UnknownMaintenance or WrongMaintenancePhase."""
         now = self.now()
         self.advance(now)
         window = self._window(window_id)
         status = window.status(now)
-        if status == "scheduled":
-            raise MaintenanceError(409, "this maintenance has not started; delete it instead")
-        if status == "ended":
-            raise MaintenanceError(409, "this maintenance has already ended")
+        if status == SCHEDULED:
+            raise WrongMaintenancePhase("this maintenance has not started; delete it instead")
+        if status == ENDED:
+            raise WrongMaintenancePhase("this maintenance has already ended")
         ended = window.ended(now, author)
         self.maintenance[window_id] = ended
         self._dirty_windows[window_id] = ended
-        self._schedule(now, _MAINT_END, window_id)
+        self._schedule(now, Event.MAINT_END, window_id)
         self.advance(now)
         log.info("maintenance_ended", id=window_id, author=author)
         return ended
 
     def delete_maintenance(self, window_id: str, author: str) -> None:
+        """Delete a window that has not started. Raises UnknownMaintenance or WrongMaintenancePhase."""
         now = self.now()
         self.advance(now)
         window = self._window(window_id)
-        if window.status(now) != "scheduled":
-            raise MaintenanceError(409, "this maintenance has started and shaped recorded time; end it instead")
-        del self.maintenance[window_id]
-        self._dirty_windows[window_id] = None
+        if window.status(now) != SCHEDULED:
+            raise WrongMaintenancePhase("this maintenance has started and shaped recorded time; end it instead")
+        self.remove_window(window_id)
         log.info("maintenance_deleted", id=window_id, author=author)
 
     def _window(self, window_id: str) -> MaintenanceWindow:
         window = self.maintenance.get(window_id)
         if window is None:
-            raise MaintenanceError(404, f"no maintenance with id '{window_id}'")
+            raise UnknownMaintenance(window_id)
         return window
 
     # ---- results ----------------------------------------------------------------------
@@ -301,11 +352,6 @@ class AvailabilityEngine:
                 self._dirty.setdefault(name, self.services[name])
         for key, window in batch.windows.items():
             self._dirty_windows.setdefault(key, window)
-
-    def open(self, loaded: LoadedState | None = None, now: float | None = None) -> None:
-        """Start: restore history, mark the time the collector was away as unknown, add groups."""
-        from collector.availability.restore import restore
-        restore(self, loaded, self.now() if now is None else now)
 
     def config_windows(self, now: float) -> list[MaintenanceWindow]:
         return [from_config(spec, self._zone, now) for spec in self.settings.maintenance]

@@ -14,20 +14,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collector.availability.errors import InvalidMaintenanceRequest
 from collector.availability.settings import MaintenanceSpec
 
 SCHEDULED, ACTIVE, ENDED = "scheduled", "active", "ended"
 PAST_TOLERANCE = 300.0          # seconds of clock skew accepted on an API start time
-
-
-class MaintenanceError(Exception):
-    """A maintenance request that cannot be honoured; ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, message: str, conflicts: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.conflicts = conflicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +90,7 @@ def from_config(spec: MaintenanceSpec, zone: ZoneInfo, now: float) -> Maintenanc
 def parse_time(value: object, zone: ZoneInfo, what: str) -> float:
     """An API time: unix seconds or an ISO 8601 string (naive: in ``zone``)."""
     if isinstance(value, bool):
-        raise MaintenanceError(400, f"'{what}' must be unix seconds or an ISO 8601 time")
+        raise InvalidMaintenanceRequest(f"'{what}' must be unix seconds or an ISO 8601 time")
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
@@ -107,33 +98,33 @@ def parse_time(value: object, zone: ZoneInfo, what: str) -> float:
             return to_timestamp(datetime.fromisoformat(value), zone)
         except ValueError:
             pass
-    raise MaintenanceError(400, f"'{what}' must be unix seconds or an ISO 8601 time")
+    raise InvalidMaintenanceRequest(f"'{what}' must be unix seconds or an ISO 8601 time")
 
 
 def parse_request(body: object, zone: ZoneInfo, now: float) -> tuple[tuple[str, ...], float, float | None, str, bool]:
-    """Validate a POST body: services, start, end, reason, force. Raises MaintenanceError(400)."""
+    """Validate a POST body: services, start, end, reason, force. Raises InvalidMaintenanceRequest."""
     if not isinstance(body, dict):
-        raise MaintenanceError(400, "the body must be a JSON object")
+        raise InvalidMaintenanceRequest("the body must be a JSON object")
     unknown = sorted(set(body) - {"services", "start", "end", "reason", "force"})
     if unknown:
-        raise MaintenanceError(400, f"unknown keys: {', '.join(unknown)}; "
+        raise InvalidMaintenanceRequest(f"unknown keys: {', '.join(unknown)}; "
                                     "known keys: end, force, reason, services, start")
     services = body.get("services")
     if (not isinstance(services, list) or not services
             or not all(isinstance(s, str) and s for s in services)):
-        raise MaintenanceError(400, "'services' must be a non-empty list of service names")
+        raise InvalidMaintenanceRequest("'services' must be a non-empty list of service names")
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        raise MaintenanceError(400, "'reason' is required: say what work is planned")
+        raise InvalidMaintenanceRequest("'reason' is required: say what work is planned")
     force = body.get("force", False)
     if not isinstance(force, bool):
-        raise MaintenanceError(400, "'force' must be true or false")
+        raise InvalidMaintenanceRequest("'force' must be true or false")
     start = now if body.get("start") is None else parse_time(body["start"], zone, "start")
     end = None if body.get("end") is None else parse_time(body["end"], zone, "end")
     if start < now - PAST_TOLERANCE:
-        raise MaintenanceError(400, "'start' is in the past: maintenance is declared before the work, "
+        raise InvalidMaintenanceRequest("'start' is in the past: maintenance is declared before the work, "
                                     "and recorded time is not rewritten")
     start = max(start, now)
     if end is not None and end <= start:
-        raise MaintenanceError(400, "'end' must be in the future and after 'start'")
+        raise InvalidMaintenanceRequest("'end' must be in the future and after 'start'")
     return tuple(dict.fromkeys(services)), start, end, reason.strip(), force

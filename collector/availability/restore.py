@@ -10,21 +10,21 @@ applied at their exact instants, inside that unknown time.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import structlog
 
+from collector.availability.engine import AvailabilityEngine
 from collector.availability.records import LoadedState
 from collector.availability.service import GROUP, TARGET
-from collector.availability.timeline import MAINT, UNKNOWN
-
-if TYPE_CHECKING:
-    from collector.availability.engine import AvailabilityEngine
+from collector.availability.timeline import UNKNOWN
 
 log = structlog.get_logger(__name__)
 
 
-def restore(engine: AvailabilityEngine, loaded: LoadedState | None, now: float) -> None:
+def open_engine(engine: AvailabilityEngine, loaded: LoadedState | None = None, now: float | None = None) -> None:
+    """Start ``engine``: restore history, mark the time the collector was away as unknown, add groups
+    and the configured maintenance windows. Call it once, before the first outcome."""
+    now = engine.now() if now is None else now
     restored_groups: set[str] = set()
     heartbeat = None
     gap_total = 0.0
@@ -35,51 +35,30 @@ def restore(engine: AvailabilityEngine, loaded: LoadedState | None, now: float) 
             is_group = engine.graph.is_group(name)
             if not len(stored.timeline) or (stored.kind == GROUP) != is_group:
                 continue              # a group no longer configured, or a name now used otherwise
-            svc = engine._create(name, stored.kind, stored.created_at)
-            svc.timeline = stored.timeline
-            svc.last_at, svc.staleness, svc.floor = stored.last_at, stored.staleness, stored.floor
-            bucket = stored.timeline.last_bucket
-            svc.state, svc.maint = bucket & (MAINT - 1), bucket >= MAINT
-            svc.recent.extend(stored.recent)
-            svc.version += 1
-            engine.transitions += len(stored.timeline)
+            engine.adopt(name, stored)
             if is_group:
                 restored_groups.add(name)
         if heartbeat is None:
             heartbeat = max((s.settled for s in engine.services.values()), default=now)
-        _restore_windows(engine, loaded, heartbeat)
+        for window in loaded.windows:
+            engine.restore_window(window, heartbeat)
         gaps = []
         for svc in engine.services.values():
             if svc.kind == TARGET and svc.state != UNKNOWN:
                 gaps.append((max(svc.settled, min(heartbeat, svc.last_at + svc.staleness)), svc.name))
         engine.quiet = True                  # one summary line below rather than one per target
         for at, name in sorted(gaps):
-            svc = engine.services[name]
-            svc.floor = max(svc.floor, at)
-            engine._set(svc, at, UNKNOWN, svc.maint, "collector stopped")
+            engine.mark_unknown(engine.services[name], at, "collector stopped")
         engine.quiet = False
         gap_total = max(0.0, now - heartbeat)
         gap_count = len(gaps)
     for name in engine.graph.order:
-        engine._evaluate_group(name, heartbeat if name in restored_groups and heartbeat is not None else now)
+        engine.evaluate_group(name, heartbeat if name in restored_groups and heartbeat is not None else now)
     _sync_config_windows(engine, now)
     engine.advance(now)
     log.info("availability_restored", services=len(engine.services), transitions=engine.transitions,
              unknown_since_last_heartbeat=gap_count,
              maintenance=len(engine.maintenance), last_heartbeat=heartbeat, unknown_gap_seconds=round(gap_total, 3))
-
-
-def _restore_windows(engine: AvailabilityEngine, loaded: LoadedState, heartbeat: float) -> None:
-    from collector.availability.engine import _MAINT_END, _MAINT_START
-    for window in loaded.windows:
-        engine.maintenance[window.id] = window
-        if window.start <= heartbeat and (window.end is None or heartbeat < window.end):
-            for name in window.services:
-                engine._named[name] = engine._named.get(name, 0) + 1
-        if window.start > heartbeat:
-            engine._schedule(window.start, _MAINT_START, window.id)
-        if window.end is not None and window.end > heartbeat:
-            engine._schedule(window.end, _MAINT_END, window.id)
 
 
 def _sync_config_windows(engine: AvailabilityEngine, now: float) -> None:
@@ -88,9 +67,8 @@ def _sync_config_windows(engine: AvailabilityEngine, now: float) -> None:
     ids = {w.id for w in configured}
     for window in list(engine.maintenance.values()):
         if window.source == "config" and window.id not in ids and window.start > now:
-            del engine.maintenance[window.id]
-            engine._dirty_windows[window.id] = None
+            engine.remove_window(window.id)
     for window in configured:
         if window.id in engine.maintenance or (window.end is not None and window.end <= now):
             continue
-        engine._add_window(replace(window, start=max(window.start, now)), now)
+        engine.add_window(replace(window, start=max(window.start, now)), now)

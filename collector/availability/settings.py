@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -194,26 +195,17 @@ class AvailabilitySettings(StrictModel):
 
 
 def find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
-    """A cycle among group names (first name repeated at the end), or [] when there is none."""
-    white, grey, black = 0, 1, 2
-    color = dict.fromkeys(graph, white)
-    stack: list[str] = []
+    """A cycle among group names (first name repeated at the end), or [] when there is none.
 
-    def visit(node: str) -> list[str]:
-        color[node] = grey
-        stack.append(node)
-        for member in graph[node]:
-            if member not in graph:
-                continue
-            if color[member] == grey:
-                return stack[stack.index(member):] + [member]
-            if color[member] == white and (found := visit(member)):
-                return found
-        stack.pop()
-        color[node] = black
-        return []
-
-    for node in graph:
-        if color[node] == white and (found := visit(node)):
-            return found
+    ``a → b`` means group ``a`` has ``b`` among its members; names that are not groups are leaves.
+    """
+    members_first = TopologicalSorter({name: [m for m in members if m in graph] for name, members in graph.items()})
+    try:
+        members_first.prepare()
+    except CycleError as exc:
+        cycle = list(reversed(exc.args[1][1:]))    # the sorter lists each member before its group
+        order = {name: i for i, name in enumerate(graph)}
+        first = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+        cycle = cycle[first:] + cycle[:first]          # from the group declared first
+        return cycle + cycle[:1]
     return []

@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from collector.availability.api import AvailabilityApi
 from collector.availability.engine import AvailabilityEngine
 from collector.availability.exporter import AvailabilityExporter
+from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
 
@@ -80,7 +81,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     began = time.perf_counter()
     await asyncio.to_thread(store.open)
     loaded = await asyncio.to_thread(store.load, engine.settings.recent_transitions)
-    engine.open(loaded)
+    open_engine(engine, loaded)
     await persister.flush()
     log.info("availability_started", path=store.path, transitions=loaded.transitions,
              seconds=round(time.perf_counter() - began, 3))

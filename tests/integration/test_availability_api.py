@@ -137,6 +137,32 @@ async def test_maintenance_can_be_listed_ended_and_a_scheduled_one_deleted(serve
     assert status == 404
 
 
+async def test_each_refusal_of_the_engine_answers_its_own_code_with_the_sentence_that_says_why(
+        server: Server) -> None:
+    status, answer = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                       json={"services": ["pdu-a", "pdu-z"], "reason": "x"})
+    assert (status, answer) == (404, {"error": "unknown service(s): pdu-z", "conflicts": []})
+    status, answer = await server.call("POST", "/api/v1/maintenance/mw-nope/end", headers=AUTH)
+    assert (status, answer) == (404, {"error": "no maintenance with id 'mw-nope'"})
+    status, answer = await server.call("DELETE", "/api/v1/maintenance/mw-nope", headers=AUTH)
+    assert (status, answer) == (404, {"error": "no maintenance with id 'mw-nope'"})
+    later = time.time() + 86400
+    _, scheduled = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                     json={"services": ["pdu-b"], "reason": "firmware", "start": later})
+    status, answer = await server.call("POST", f"/api/v1/maintenance/{scheduled['id']}/end", headers=AUTH)
+    assert (status, answer) == (409, {"error": "this maintenance has not started; delete it instead"})
+    _, active = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                  json={"services": ["crac-1"], "reason": "filters"})
+    status, answer = await server.call("DELETE", f"/api/v1/maintenance/{active['id']}", headers=AUTH)
+    assert (status, answer) == (409, {"error": "this maintenance has started and shaped recorded time; "
+                                               "end it instead"})
+    await server.call("POST", f"/api/v1/maintenance/{active['id']}/end", headers=AUTH)
+    status, answer = await server.call("POST", f"/api/v1/maintenance/{active['id']}/end", headers=AUTH)
+    assert (status, answer) == (409, {"error": "this maintenance has already ended"})
+    status, answer = await server.call("POST", "/api/v1/maintenance", headers=AUTH, json=["pdu-a"])
+    assert (status, answer) == (400, {"error": "the body must be a JSON object", "conflicts": []})
+
+
 async def test_an_invalid_maintenance_request_gets_a_400_that_says_what_is_wrong(server: Server) -> None:
     status, answer = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
                                        json={"services": ["pdu-a"], "reson": "typo"})

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from collector.availability.engine import AvailabilityEngine
+from collector.availability.restore import open_engine
 from collector.availability.service import counters
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
@@ -18,7 +19,7 @@ THIRTY_DAYS = 30 * 86400
 
 def make(now: list[float], **settings: object) -> AvailabilityEngine:
     eng = AvailabilityEngine(AvailabilitySettings.model_validate(settings), clock=lambda: now[0])
-    eng.open(now=now[0])
+    open_engine(eng, now=now[0])
     return eng
 
 
@@ -122,7 +123,7 @@ def test_history_and_maintenance_survive_a_store_round_trip(tmp_path: Path) -> N
     store = AvailabilityStore(tmp_path / "a.sqlite")
     store.open()
     again = AvailabilityEngine(AvailabilitySettings(), clock=lambda: now[0])
-    again.open(store.load())
+    open_engine(again, store.load())
     fig = figures(again, "pdu", "1h")
     assert (fig.up, fig.down, fig.maintenance, fig.unknown) == pytest.approx((10, 20, 10, 60))
     assert [r for _, _, r in again.services["pdu"].recent][:2] == ["ok", "cable"]

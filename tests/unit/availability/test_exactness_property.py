@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collector.availability.engine import AvailabilityEngine
+from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from tests.unit.availability.brute_force import DEGRADED, DOWN, OK, Outcome, Window, World
 
@@ -59,7 +60,7 @@ def _run(ops: list[tuple[int, tuple[object, ...]]], final_gap: int, windows: lis
     settings_ = _settings(windows)
     clock = [T0]
     engine = AvailabilityEngine(settings_, clock=lambda: clock[0])
-    engine.open(now=T0)
+    open_engine(engine, now=T0)
     world = World(T0, {"pair": (1, ("a", "b")), "quorum": (2, ("pair", "c", "d"))})
     declared: list[tuple[str, Window]] = []
 

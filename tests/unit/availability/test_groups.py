@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from collector.availability.engine import AvailabilityEngine
-from collector.availability.maintenance import MaintenanceError
+from collector.availability.errors import RedundancyWouldBeLost
+from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.timeline import DEGRADED, DOWN, OK, UNKNOWN
 
@@ -33,7 +34,7 @@ def clock() -> Clock:
 @pytest.fixture
 def engine(clock: Clock) -> AvailabilityEngine:
     eng = AvailabilityEngine(AvailabilitySettings.model_validate({"groups": GROUPS}), clock=clock)
-    eng.open(now=T0)
+    open_engine(eng, now=T0)
     for name in ("pdu-a", "pdu-b", "crac-1", "crac-2", "crac-3", "crac-4"):
         up(eng, name)
     return eng
@@ -97,19 +98,19 @@ def test_a_group_of_groups_is_down_when_a_member_group_is_down_and_recovers_with
 
 def test_a_member_never_heard_of_makes_the_group_unknown_not_down(clock: Clock) -> None:
     eng = AvailabilityEngine(AvailabilitySettings.model_validate({"groups": GROUPS}), clock=clock)
-    eng.open(now=T0)
+    open_engine(eng, now=T0)
     down(eng, "pdu-a")
     assert state(eng, "rack-power") == UNKNOWN
 
 
 def test_maintenance_on_a_while_b_is_down_is_refused_with_the_reason(engine: AvailabilityEngine) -> None:
     down(engine, "pdu-b")
-    with pytest.raises(MaintenanceError) as refused:
+    with pytest.raises(RedundancyWouldBeLost) as refused:
         engine.declare_maintenance(("pdu-a",), T0, None, "swap breaker", "alice")
-    assert refused.value.status == 409
-    reason = refused.value.conflicts[0]
+    assert refused.value.groups == ("rack-power", "hall")
+    reason = refused.value.reasons[0]
     assert "rack-power" in reason and "pdu-a: maintenance" in reason and "pdu-b: down" in reason
-    assert "group 'hall'" in refused.value.conflicts[1]
+    assert "group 'hall'" in refused.value.reasons[1]
     assert engine.maintenance == {}
 
 
@@ -123,15 +124,15 @@ def test_maintenance_on_one_pdu_while_the_other_is_up_is_accepted_and_degrades_t
 
 def test_maintenance_on_two_of_four_cracs_is_refused_but_one_is_fine(engine: AvailabilityEngine) -> None:
     engine.declare_maintenance(("crac-1",), T0, None, "filters", "bob")
-    with pytest.raises(MaintenanceError) as refused:
+    with pytest.raises(RedundancyWouldBeLost) as refused:
         engine.declare_maintenance(("crac-2",), T0, None, "filters", "bob")
-    assert "hall-cooling" in refused.value.conflicts[0]
+    assert refused.value.groups[0] == "hall-cooling" and "hall-cooling" in refused.value.reasons[0]
 
 
 def test_a_scheduled_window_overlapping_another_counts_against_redundancy(
         engine: AvailabilityEngine, clock: Clock) -> None:
     engine.declare_maintenance(("pdu-a",), T0 + 3600, T0 + 7200, "breaker", "alice")
-    with pytest.raises(MaintenanceError):
+    with pytest.raises(RedundancyWouldBeLost):
         engine.declare_maintenance(("pdu-b",), T0 + 5000, T0 + 9000, "breaker", "alice")
     engine.declare_maintenance(("pdu-b",), T0 + 7200, T0 + 9000, "breaker", "alice")
 
