@@ -222,6 +222,26 @@ def parse_states(listing: str | None) -> dict[str, str]:
     return {raw: name for name, raw in _STATE_RE.findall(listing) if name}
 
 
+def set_bits(vb: Varbind) -> set[int] | None:
+    """The bit positions set in a value: an integer counts from its least significant bit (a
+    bit-field such as Liebert's lgpPduEntrySysStatus); an OctetString is SNMP BITS, where bit 0
+    is the most significant bit of the first octet (RFC 2578)."""
+    if vb.kind in _NUMERIC and isinstance(vb.value, int) and vb.value >= 0:
+        return {i for i in range(vb.value.bit_length()) if vb.value >> i & 1}
+    if vb.kind == t.OCTET_STRING and isinstance(vb.value, bytes):
+        return {8 * k + (7 - j) for k, octet in enumerate(vb.value) for j in range(8) if octet >> j & 1}
+    return None
+
+
+def _emit_bits(out: list[Sample], m: Metric, labels: dict[str, str], vb: Varbind) -> None:
+    present = set_bits(vb)
+    if present is None or m.bits is None:
+        return
+    for bit, state in m.bits.items():
+        pairs = tuple(sorted({**labels, "state": state}.items()))
+        out.append(Sample(METRIC_PREFIX + m.name, pairs, 1.0 if int(bit) in present else 0.0, vb.oid))
+
+
 def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, raw: float,
           oids: str | tuple[str, ...], states: Mapping[str, str] | None = None) -> None:
     name = METRIC_PREFIX + m.name
@@ -246,7 +266,10 @@ def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tu
              labels: dict[str, str], guard: CounterGuard | None, out: list[Sample]) -> None:
     """One value through the pipeline scalars and table cells share: no-data values, the power of
     ten (scale exponent, decimal digits), the multiplier and divisor columns, unit conversion,
-    counter guarding, and the states of an enum read from the row."""
+    counter guarding, the states of an enum read from the row, and the bits of a bit-field."""
+    if m.bits is not None:
+        _emit_bits(out, m, labels, vb)
+        return
     raw = number(vb)
     if raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
         return
@@ -302,7 +325,7 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
                 values, groups = idx
                 labels = {part.label: v for part, v in zip(table.index, values)}
                 for lk in table.lookups:
-                    sub = _sub_suffix(groups, lk.index)
+                    sub = lk.instance if lk.instance is not None else _sub_suffix(groups, lk.index)
                     found = next((data.cell(c, sub) for c in (lk.oid, *lk.fallback)
                                   if data.cell(c, sub) is not None), None)
                     value = text(found)

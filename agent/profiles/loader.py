@@ -155,17 +155,17 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
                                     f"metric '{cond.metric}' is not defined in this profile", file))
                 continue
             if cond.states is not None:
-                if metric.enum is None:
+                if metric.states is None and metric.enum_from is None:
                     out.append(_problem(pos, (*where, "states"),
-                                        f"'{cond.metric}' has no enum; use below or above", file))
-                else:
-                    known = set(metric.enum.values())
+                                        f"'{cond.metric}' has no enum or bits; use below or above", file))
+                elif metric.states is not None:  # enum_from states are known only per row
+                    known = set(metric.states.values())
                     for s, state in enumerate(cond.states):
                         if state not in known:
                             out.append(_problem(pos, (*where, "states", s),
                                                 f"unknown state '{state}'; '{cond.metric}' has: "
-                                                f"{', '.join(metric.enum.values())}", file))
-            elif metric.enum is not None:
+                                                f"{', '.join(metric.states.values())}", file))
+            elif metric.states is not None or metric.enum_from is not None:
                 out.append(_problem(pos, where, f"'{cond.metric}' is an enum; use states", file))
     return out
 
@@ -188,7 +188,7 @@ def _type_clashes(found: ProfileSet) -> list[ConfigProblem]:
     out = []
     for p in found:
         for m in p.all_metrics():
-            kind = "enum" if m.enum is not None else m.type
+            kind = "enum" if m.states is not None or m.enum_from is not None else m.type  # all state series
             if m.name in seen and seen[m.name][0] != kind:
                 out.append(ConfigProblem(1, 1, "", f"metric '{m.name}' is a {kind} here but a "
                                                    f"{seen[m.name][0]} in profile '{seen[m.name][1]}'",

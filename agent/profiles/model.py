@@ -168,6 +168,7 @@ class Metric(StrictModel):
     convert: Conversion | None = None
     enum: TextMap | None = None
     enum_from: EnumFrom | None = None
+    bits: TextMap | None = None
     nodata: list[int] = Field(default_factory=list)
     labels: TextMap = Field(default_factory=dict)
     where: TextMap = Field(default_factory=dict)
@@ -178,24 +179,33 @@ class Metric(StrictModel):
             raise ValueError(f"counter '{self.name}' must end in _total")
         if self.type == "gauge" and self.name.endswith("_total"):
             raise ValueError(f"gauge '{self.name}' must not end in _total (use type: counter)")
-        if self.enum is not None and self.enum_from is not None:
-            raise ValueError("give enum or enum_from, not both")
-        if self.enum is not None or self.enum_from is not None:
+        if sum(x is not None for x in (self.enum, self.enum_from, self.bits)) > 1:
+            raise ValueError("give one of enum, enum_from (states per row) or bits (one state per bit), not both")
+        if self.enum is not None or self.enum_from is not None or self.bits is not None:
+            kind = "bits" if self.bits is not None else "enum"
             if not self.name.endswith("_state"):
-                raise ValueError(f"enum metric '{self.name}' must end in _state (one series per state)")
+                raise ValueError(f"{kind} metric '{self.name}' must end in _state (one series per state)")
             if (self.type != "gauge" or self.convert or self.digits or self.scale_exponent or self.scale != 1
                     or self.offset or self.multiply_by or self.divide_by):
-                raise ValueError("an enum metric takes no type: counter, scale, offset, digits, scale_exponent, "
+                raise ValueError(f"an {kind} metric takes no type: counter, scale, offset, digits, scale_exponent, "
                                  "multiply_by, divide_by or convert")
             for raw in self.enum or {}:
                 if not re.fullmatch(r"-?\d+", raw):
                     raise ValueError(f"enum key {raw!r} must be the integer the device sends")
+            for raw in self.bits or {}:
+                if not (raw.isdigit() and int(raw) < 64):
+                    raise ValueError(f"bits key {raw!r} must be a bit position 0..63")
         suffix = CONVERSION_SUFFIX.get(self.convert or "")
         if suffix and not self.name.endswith(suffix):
             raise ValueError(f"'{self.name}' converts with {self.convert}, so its name must end in {suffix}")
         for key in self.labels:
             _label_name(key)
         return self
+
+    @property
+    def states(self) -> dict[str, str] | None:
+        """The state map of an enum or bits metric (raw value or bit position → state), else None."""
+        return self.enum if self.enum is not None else self.bits
 
 
 class IndexPart(StrictModel):
@@ -214,7 +224,14 @@ class Lookup(StrictModel):
     oid: Oid
     fallback: list[Oid] = Field(default_factory=list)
     index: list[int] | None = None  # which index parts key the looked-up column; default: all
+    instance: str | None = Field(None, pattern=r"^\d+(\.\d+)*$")  # one fixed instance for every row
     map: TextMap | None = None  # looked-up value → label value; values not in the map are kept
+
+    @model_validator(mode="after")
+    def _one_key(self) -> Lookup:
+        if self.instance is not None and self.index is not None:
+            raise ValueError("give index (parts of this row's index) or instance (one fixed instance), not both")
+        return self
 
 
 class Table(StrictModel):
