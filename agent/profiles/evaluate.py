@@ -248,9 +248,12 @@ def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, ra
     states = m.enum if states is None else states
     if states is not None:
         current = str(int(raw)) if float(raw).is_integer() else None
+        present: dict[str, bool] = {}  # one series per state name, even where two values share it
         for key, state in states.items():
+            present[state] = present.get(state, False) or key == current
+        for state, on in present.items():
             pairs = tuple(sorted({**labels, "state": state}.items()))
-            out.append(Sample(name, pairs, 1.0 if key == current else 0.0, oids))
+            out.append(Sample(name, pairs, 1.0 if on else 0.0, oids))
         return
     if math.isfinite(value):
         out.append(Sample(name, tuple(sorted(labels.items())), value, oids))

@@ -146,6 +146,8 @@ def _self_describing() -> SnmpData:
     d.add_column("1.8.2.5", [vb("1.8.2.5.1.1", b"Open(0),Closed(1)", t.OCTET_STRING),
                              vb("1.8.2.5.1.2", b"Primary (0), Secondary(1)", t.OCTET_STRING),
                              vb("1.8.2.5.1.3", b"no states listed", t.OCTET_STRING)])
+    d.add_column("1.8.2.4", [vb("1.8.2.4.2.1", 4)])
+    d.add_column("1.8.2.5", [vb("1.8.2.5.2.1", b"Under(0),Okay(1),NA(3),NA(4)", t.OCTET_STRING)])
     return d
 
 
@@ -163,6 +165,9 @@ def test_enum_from_reads_each_rows_states_from_its_listing_and_a_row_without_one
         (("row", "1"), ("state", "Closed"), ("unit", "1")): 1.0,
         (("row", "2"), ("state", "Primary"), ("unit", "1")): 0.0,   # 3 is not listed: every state 0
         (("row", "2"), ("state", "Secondary"), ("unit", "1")): 0.0,
+        (("row", "1"), ("state", "Under"), ("unit", "2")): 0.0,   # two values named NA: one series
+        (("row", "1"), ("state", "Okay"), ("unit", "2")): 0.0,
+        (("row", "1"), ("state", "NA"), ("unit", "2")): 1.0,
     }
 
 
