@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from html import escape
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,12 +12,15 @@ import structlog
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from collector.availability.web import setup_availability
-from collector.config import CollectorConfig, hash_token
+from collector.access import AccessControl, principal_of
+from collector.audit import AuditLog, audit_middleware
+from collector.availability.web import ENGINE_KEY, setup_availability
+from collector.config import CollectorConfig
 from collector.exporter import ReadingsExporter
 from collector.exposition import ExpositionRegistry, metrics_handler
 from collector.ingest import IngestContext, IngestMetrics, make_ingest_handler
 from collector.ledger import SqliteSeqLedger
+from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
 from collector.store import SeriesStore
 from tierwatch_common.wire import Batch
 
@@ -29,6 +31,8 @@ REGISTRY_KEY = web.AppKey("registry", CollectorRegistry)
 STORE_KEY = web.AppKey("store", SeriesStore)
 INGEST_KEY = web.AppKey("ingest", IngestContext)
 STARTED_KEY = web.AppKey("started", float)
+ACCESS_KEY = web.AppKey("access", AccessControl)
+AUDIT_KEY = web.AppKey("audit", AuditLog)
 
 
 async def _sweeper(app: web.Application) -> AsyncIterator[None]:
@@ -62,27 +66,45 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def index(request: web.Request) -> web.Response:
-    """A tiny human status page for when Grafana itself is down."""
-    store = request.app[STORE_KEY]
-    rows = []
-    for target, st in sorted(store.targets.items()):
-        o = st.outcome
-        rows.append(f"<tr><td>{escape(target)}</td><td>{escape(st.agent)}</td><td>{escape(o.status)}</td>"
-                    f"<td>{escape(o.health)}</td><td>{escape(o.reason)}</td><td>{o.duration:.3f}</td>"
-                    f"<td>{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(o.started_at))}Z</td></tr>")
-    html = ("<!doctype html><meta charset=utf-8><title>tierwatch collector</title>"
-            "<h1>tierwatch collector</h1><p><a href=/metrics>/metrics</a> · "
-            "<a href=/api/v1/availability>/api/v1/availability</a></p>"
-            f"<p>{store.live_series} live series, {len(store.targets)} targets</p>"
-            "<table border=1 cellpadding=4><tr><th>target<th>agent<th>poll<th>health<th>reason<th>seconds<th>last poll"
-            + "".join(rows) + "</table>")
-    return web.Response(text=html, content_type="text/html")
+    """The status page (collector/pages/status.py)."""
+    app = request.app
+    provider = app.get(CAPACITY_KEY)
+    capacity = provider() if callable(provider) else []
+    audit = [e.to_json() for e in await asyncio.to_thread(app[AUDIT_KEY].entries, None, None, 10)]
+    html = status_html(app[ENGINE_KEY], language_of(request), site=app[CONFIG_KEY].site,
+                       capacity=capacity, audit=audit)
+    return page_response(request, html)
+
+
+async def audit_entries(request: web.Request) -> web.Response:
+    """GET /api/v1/audit[?from=<unix>&to=<unix>&limit=N]: maintenance acts, newest first."""
+    q = request.query
+    try:
+        start = float(q["from"]) if "from" in q else None
+        end = float(q["to"]) if "to" in q else None
+        limit = int(q.get("limit", "1000"))
+    except ValueError:
+        return web.json_response({"error": "from and to are unix seconds, limit a whole number"}, status=400)
+    entries = await asyncio.to_thread(request.app[AUDIT_KEY].entries, start, end, max(1, min(limit, 100_000)))
+    return web.json_response({"audit": [e.to_json() for e in entries]})
+
+
+async def _close_audit(app: web.Application) -> None:
+    app[AUDIT_KEY].close()
 
 
 def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = None) -> web.Application:
     """Assemble the application; nothing runs until the app is started."""
     registry = registry if registry is not None else ExpositionRegistry()
-    app = web.Application(client_max_size=config.ingest.max_body_bytes + 1)
+    operators = {t.digest(): name for name, t in config.operators.items()}
+    access = AccessControl(config.web, operators)
+    state_dir = Path(config.state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    audit = AuditLog(state_dir / "audit.sqlite")
+    app = web.Application(client_max_size=config.ingest.max_body_bytes + 1,
+                          middlewares=[access.middleware(), audit_middleware(audit)])
+    app[ACCESS_KEY] = access
+    app[AUDIT_KEY] = audit
     app[CONFIG_KEY] = config
     app[REGISTRY_KEY] = registry
     app[STARTED_KEY] = time.time()
@@ -90,16 +112,11 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     app[STORE_KEY] = store
     registry.register(ReadingsExporter(store))
 
-    operators = {t.digest(): name for name, t in config.operators.items()}
-
     def authenticate(request: web.Request) -> str | None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None
-        return operators.get(hash_token(token.strip()))
+        """The operator behind a request (the access middleware identified it), or None."""
+        principal = principal_of(request)
+        return principal.name if principal is not None and principal.operator else None
 
-    state_dir = Path(config.state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
     engine = setup_availability(app, config.availability, db_path=str(state_dir / "availability.sqlite"),
                                 authenticate=authenticate, registry=registry)
     staleness_factor = config.series.ttl_factor
@@ -117,9 +134,11 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         ledger=SqliteSeqLedger(state_dir / "ledger.sqlite", journal=config.ingest.journal_applied))
     app.cleanup_ctx.append(_sweeper)
     app.on_cleanup.append(_close_ledger)
+    app.on_cleanup.append(_close_audit)
     app.router.add_post("/api/v1/ingest", make_ingest_handler(INGEST_KEY))
     app.router.add_get("/metrics", metrics_handler(registry))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/", index)
+    app.router.add_get("/api/v1/audit", audit_entries)
     return app

@@ -1,4 +1,4 @@
-"""`tierwatch-collector`: run the collector, check a config file, hash a token."""
+"""`tierwatch-collector`: run the collector, check a config file, hash a token or a password."""
 
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                                  "validate a config file and exit (2 on problems)")
     ht = sub.add_parser("hash-token", help="print the sha256 of a token (read from stdin) for token_sha256")
     ht.add_argument("--token-stdin", action="store_true", help="read the token from standard input")
+    hp = sub.add_parser("hash-password", help="print a bcrypt hash (password read from stdin) for web.basic_auth_users")
+    hp.add_argument("--rounds", type=int, default=12, help="bcrypt cost (default 12)")
     args = parser.parse_args(argv)
 
     if args.command == "check-config":
@@ -65,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "hash-token":
         token = sys.stdin.readline().strip() if args.token_stdin or not sys.stdin.isatty() else getpass.getpass("token: ")
         print(hash_token(token))
+        return 0
+    if args.command == "hash-password":
+        from collector.access import hash_password
+        password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("password: ")
+        print(hash_password(password, args.rounds))
         return 0
     config = load_or_exit(load_collector_config, args.config)
     configure_logging(config.log.level, config.log.format)

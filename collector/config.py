@@ -71,6 +71,42 @@ class SeriesSettings(StrictModel):
     sweep_interval: Duration = 5.0
 
 
+_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+
+
+class WebAccess(StrictModel):
+    """Who may read the pages, APIs, reports and /metrics (see collector/access.py).
+
+    ``basic_auth_users`` is written as in Prometheus' web config file: user name → bcrypt hash
+    (``tierwatch-collector hash-password`` prints one). ``roles`` gives a user ``operator``
+    (may declare, end or force maintenance); everyone else is a ``viewer``.
+    """
+
+    basic_auth_users: dict[str, Secret] = Field(default_factory=dict)
+    roles: dict[str, Literal["viewer", "operator"]] = Field(default_factory=dict)
+    require_auth: bool | None = None     # default: true as soon as basic_auth_users is set
+
+    @field_validator("basic_auth_users")
+    @classmethod
+    def _bcrypt(cls, v: dict[str, Secret]) -> dict[str, Secret]:
+        for name, hashed in v.items():
+            if not ID_RE.match(name):
+                raise ValueError(f"user name {name!r} must be 1-128 letters, digits, '.', '_', ':' or '-'")
+            if not hashed.get_secret_value().startswith(_BCRYPT_PREFIXES):
+                raise ValueError(f"the password of {name!r} must be a bcrypt hash ($2b$...), never the password "
+                                 "itself; `tierwatch-collector hash-password` prints one")
+        return v
+
+    @model_validator(mode="after")
+    def _known_roles(self) -> WebAccess:
+        unknown = sorted(set(self.roles) - set(self.basic_auth_users))
+        if unknown:
+            raise ValueError(f"roles name users that are not in basic_auth_users: {', '.join(unknown)}")
+        if self.require_auth and not self.basic_auth_users:
+            raise ValueError("require_auth is true but basic_auth_users is empty: nobody could log in")
+        return self
+
+
 class LogSettings(StrictModel):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = "auto"
@@ -86,6 +122,8 @@ class CollectorConfig(StrictModel):
     series: SeriesSettings = Field(default_factory=SeriesSettings)
     availability: AvailabilitySettings = Field(default_factory=AvailabilitySettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    web: WebAccess = Field(default_factory=WebAccess)
+    site: str = Field("tierwatch", min_length=1, max_length=64)   # shown on the status page and in reports
 
     @field_validator("agents")
     @classmethod

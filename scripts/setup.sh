@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-want_debs=(snmpd snmp prometheus prometheus-alertmanager docker-compose)
+want_debs=(snmpd snmp prometheus prometheus-alertmanager docker-compose chromium poppler-utils fonts-dejavu-core)
 missing=()
 for p in "${want_debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${1:-}" = "--with-debs" ] && [ ${#missing[@]} -gt 0 ]; then

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import bcrypt
 import pytest
 import yaml
 from aiohttp import web
@@ -274,7 +275,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "listen": {"address": "127.0.0.1", "port": port}, "state_dir": str(tmp / "state"),
             "agents": {"prom-test-agent": {"token": AGENT_TOKEN}, "devices": {"token": DEVICES_TOKEN}},
             "availability": {"groups": {"rack-a01-power": {"any_of": ["pdu-a01-a", "pdu-a01-b"]}}},
+            # Prometheus scrapes with the credentials its shipped scrape config names (cost 4: fast test)
+            "web": {"basic_auth_users": {"prometheus": bcrypt.hashpw(b"scrape-secret", bcrypt.gensalt(4)).decode()}},
             "log": {"level": "warning", "format": "json"}}))
+        (tmp / "collector.password").write_text("scrape-secret\n")
         procs.append(start_collector(collector_cfg, tmp / "collector.log", port))
         collector = f"http://127.0.0.1:{port}"
 
@@ -297,6 +301,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] = [f"127.0.0.1:{am_port}"]
         jobs = {job["job_name"]: job for job in config["scrape_configs"]}
         jobs["tierwatch-collector"]["static_configs"][0]["targets"] = [f"127.0.0.1:{port}"]
+        assert jobs["tierwatch-collector"]["basic_auth"]["username"] == "prometheus"
+        jobs["tierwatch-collector"]["basic_auth"]["password_file"] = str(tmp / "collector.password")
         config["scrape_configs"] = [jobs["tierwatch-collector"]]
         (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         prom = Proc(["prometheus", f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
