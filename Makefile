@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 PYTEST  := .venv/bin/pytest
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-unit setup setup-all bench chaos check-configs clean
+.PHONY: demo test test-unit setup setup-all bench chaos check-configs docs clean
 
 setup:            ## project virtualenv only
 	@bash scripts/setup.sh
@@ -23,6 +23,9 @@ test-unit: setup
 check-configs: setup
 	@.venv/bin/tierwatch-agent check-config config/agent.example.yaml
 	@.venv/bin/tierwatch-collector check-config config/collector.example.yaml
+
+docs: setup       ## regenerate docs/devices.md (the supported-devices table) from config/profiles
+	@$(PY) -m agent.profiles.doc --output docs/devices.md
 
 bench: setup-all  ## every benchmark; each figure is one line "BENCH <name> key=value ..."
 	@for b in bench/[a-z]*.py; do n=$$(basename $$b .py); [ "$$n" = chaos ] || $(PY) -m bench.$$n || exit 1; done

@@ -326,7 +326,9 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
                 parsed[suffix] = None
             else:
                 values, groups = idx
-                labels = {part.label: v for part, v in zip(table.index, values)}
+                labels: dict[str, str] = {}
+                for part, v in zip(table.index, values):  # consecutive parts may share one label
+                    labels[part.label] = f"{labels[part.label]}.{v}" if part.label in labels else v
                 for lk in table.lookups:
                     sub = lk.instance if lk.instance is not None else _sub_suffix(groups, lk.index)
                     found = next((data.cell(c, sub) for c in (lk.oid, *lk.fallback)

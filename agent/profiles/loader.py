@@ -120,7 +120,9 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
                                 "scale_exponent.index is for table metrics only", file))
     for t, table in enumerate(p.tables):
         nparts = len(table.index)
-        labels = [part.label for part in table.index] + [lk.label for lk in table.lookups]
+        # Consecutive index parts may share a label (their values are joined with '.'), nothing else may.
+        parts = [part.label for k, part in enumerate(table.index) if k == 0 or part.label != table.index[k - 1].label]
+        labels = parts + [lk.label for lk in table.lookups]
         dupes = sorted({x for x in labels if labels.count(x) > 1})
         if dupes:
             out.append(_problem(pos, ("tables", t, "index"), f"label names repeated: {', '.join(dupes)}", file))

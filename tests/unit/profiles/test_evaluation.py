@@ -180,3 +180,18 @@ def test_enum_from_reads_each_rows_states_from_its_listing_and_a_row_without_one
 def test_incoherent_enum_from_divide_by_and_conversions_are_refused(metric, problem):
     with pytest.raises(ValueError, match=problem):
         Profile.model_validate({"name": "bad", "description": "bad one", "scalars": [metric]})
+
+
+def test_consecutive_index_parts_that_share_a_label_make_one_label_joined_with_a_dot():
+    probes = Profile.model_validate({
+        "name": "probes", "description": "test probes",
+        "tables": [{"name": "probeTable", "index": [{"label": "sensor_id"}, {"label": "sensor_id"}],
+                    "lookups": [{"label": "sensor", "oid": "1.9.30.1.3"}],
+                    "metrics": [{"name": "environment_temperature_celsius", "oid": "1.9.30.1.6", "help": "temp"}]}],
+    })
+    d = SnmpData(scalars={})
+    d.add_column("1.9.30.1.6", [vb("1.9.30.1.6.1.1", 21), vb("1.9.30.1.6.2.1", 24)])
+    d.add_column("1.9.30.1.3", [vb("1.9.30.1.3.2.1", b"rack 2 top", t.OCTET_STRING)])
+    got = series(evaluate(probes, d), "environment_temperature_celsius")
+    assert got == {(("sensor_id", "1.1"),): (21.0, "1.9.30.1.6.1.1"),
+                   (("sensor", "rack 2 top"), ("sensor_id", "2.1")): (24.0, "1.9.30.1.6.2.1")}

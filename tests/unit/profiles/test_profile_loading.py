@@ -130,3 +130,19 @@ def test_vendor_family_and_mib_are_optional_text_kept_for_the_devices_table(tmp_
     assert (profiles["test-ups"].vendor, profiles["test-ups"].family, profiles["test-ups"].mib) == (None, None, None)
     assert (profiles["described"].vendor, profiles["described"].family, profiles["described"].mib) == (
         "Acme", "Tiny UPS", "ACME-UPS-MIB")
+
+
+def test_index_parts_may_share_a_label_only_when_they_are_next_to_each_other(tmp_path):
+    table = """\
+    tables:
+      - name: probeTable
+        index: [{label: sensor_id}, {label: %s}, {label: sensor_id}]
+        metrics:
+          - {name: environment_temperature_celsius, oid: 1.3.6.1.4.1.99999.2.1.6, help: temp}  # probeTemp
+    """
+    base = "name: t\ndescription: test probes\n"
+    write(tmp_path, "joined.yaml", base + textwrap.dedent(table % "sensor_id").replace("}, {label: sensor_id}]", "}]"))
+    assert [p.label for p in load_profiles([tmp_path], bundled=False)["t"].tables[0].index] == ["sensor_id"] * 2
+    write(tmp_path, "joined.yaml", base + textwrap.dedent(table % "port"))
+    with pytest.raises(ConfigError, match="label names repeated: sensor_id"):
+        load_profiles([tmp_path], bundled=False)
