@@ -31,6 +31,7 @@ from pysnmp.proto.error import StatusInformation
 from pysnmp.proto import errind, rfc1902, rfc1905
 
 from agent.snmp import errors as e
+from agent.snmp.chunks import in_chunks
 from agent.snmp import types as t
 from agent.snmp.types import Endpoint, Varbind
 
@@ -64,14 +65,8 @@ _INDICATIONS: list[tuple[type, type[e.SnmpError]]] = [
     (errind.UnknownSecurityName, e.UnknownUserName),
 ]
 
-# RFC 3416 error-status values, by number.
-ERROR_STATUS = (
-    "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType",
-    "wrongLength", "wrongEncoding", "wrongValue", "noCreation", "inconsistentValue",
-    "resourceUnavailable", "commitFailed", "undoFailed", "authorizationError", "notWritable",
-    "inconsistentName",
-)
-_TOO_BIG, _NO_SUCH_NAME, _GEN_ERR = 1, 2, 5
+ERROR_STATUS = e.ERROR_STATUS
+_TOO_BIG, _NO_SUCH_NAME, _GEN_ERR = e.TOO_BIG, e.NO_SUCH_NAME, e.GEN_ERR
 
 # Value tag → kind (rfc1155 v1 types share the tags of their rfc1902 counterparts).
 _KINDS: dict[Any, str] = {
@@ -124,11 +119,7 @@ def translate(indication: Any) -> e.SnmpError:
 
 
 def _status_error(status: Any, index: Any) -> e.ErrorStatus:
-    code, idx = int(status), int(index)
-    if code == _TOO_BIG:
-        return e.TooBig(idx)
-    name = ERROR_STATUS[code] if 0 <= code < len(ERROR_STATUS) else f"status-{code}"
-    return e.ErrorStatus(name, idx)
+    return e.status_error(int(status), int(index))
 
 
 def _forget_peer_engine(engine: SnmpEngine, target: UdpTransportTarget) -> None:
@@ -173,6 +164,13 @@ class SnmpClient:
         self.requests = 0
         self.varbinds = 0
         self.backoffs = 0
+
+    backend = "pysnmp"
+
+    @property
+    def sockets(self) -> int:
+        """Open engines; each has its own UDP socket."""
+        return len(self._engines)
 
     async def engine(self, slot: int = 0) -> SnmpEngine:
         """The shared engine (slot 0), built once, off the event loop."""
@@ -273,21 +271,8 @@ class SnmpClient:
         return await self._chunked(ep, oids, getnext=True)
 
     async def _chunked(self, ep: Endpoint, oids: Sequence[str], *, getnext: bool) -> dict[str, Varbind]:
-        clean = list(dict.fromkeys(o.strip(".") for o in oids))
-        out: dict[str, Varbind] = {}
-        chunk = self.get_chunk
-        i = 0
-        while i < len(clean):
-            part = clean[i : i + chunk]
-            try:
-                out.update(await self._get_pdu(ep, part, getnext=getnext))
-            except e.TooBig:
-                if chunk == 1:
-                    raise
-                chunk = max(1, chunk // 2)  # the answer did not fit: ask for less per PDU
-                self.backoffs += 1
-                continue
-            i += len(part)
+        out, backoffs = await in_chunks(lambda part: self._get_pdu(ep, part, getnext=getnext), oids, self.get_chunk)
+        self.backoffs += backoffs
         return out
 
     async def _get_pdu(self, ep: Endpoint, oids: list[str], *, getnext: bool = False) -> dict[str, Varbind]:
@@ -315,6 +300,11 @@ class SnmpClient:
         return {}
 
     # -- WALK -------------------------------------------------------------------------------
+
+    async def walk_columns(self, ep: Endpoint, columns: Sequence[str], max_repetitions: int = 25,
+                           ) -> dict[str, list[Varbind]]:
+        """Column → its varbinds; this backend walks the columns one after the other."""
+        return {c.strip("."): await self.walk(ep, c, max_repetitions) for c in dict.fromkeys(columns)}
 
     async def walk(self, ep: Endpoint, oid: str, max_repetitions: int = 25) -> list[Varbind]:
         """Every varbind under `oid` (not the OID itself), in agent order.

@@ -57,3 +57,25 @@ class NoSuchObject(SnmpError):
 
 class EndOfMib(SnmpError):
     """endOfMibView reached."""
+
+
+class BerError(SnmpError):
+    """A datagram that is not a well-formed SNMP message (the codec's only error)."""
+
+
+# RFC 3416 error-status values, by number.
+ERROR_STATUS = (
+    "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType",
+    "wrongLength", "wrongEncoding", "wrongValue", "noCreation", "inconsistentValue",
+    "resourceUnavailable", "commitFailed", "undoFailed", "authorizationError", "notWritable",
+    "inconsistentName",
+)
+TOO_BIG, NO_SUCH_NAME, GEN_ERR = 1, 2, 5
+
+
+def status_error(code: int, index: int = 0) -> ErrorStatus:
+    """The error for a non-zero error-status: TooBig, or ErrorStatus carrying the status name."""
+    if code == TOO_BIG:
+        return TooBig(index)
+    name = ERROR_STATUS[code] if 0 <= code < len(ERROR_STATUS) else f"status-{code}"
+    return ErrorStatus(name, index)

@@ -7,7 +7,7 @@ import pytest
 
 from agent.snmp import errors as e
 from agent.snmp import types as t
-from agent.snmp.client import SnmpClient
+from agent.snmp.backends import BACKENDS, make_client
 from agent.snmp.types import Endpoint, V3Auth
 from tests.peers.snmpd import AUTH_KEY, COMMUNITY, PRIV_KEY, USERS, SnmpdPeer, free_udp_port
 
@@ -29,9 +29,14 @@ def v3(peer, user="sha256aes", auth="SHA256", auth_key=AUTH_KEY, priv="AES", pri
     return Endpoint("127.0.0.1", peer.port, "3", v3=V3Auth(user, auth, auth_key, priv, priv_key), **kw)
 
 
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request):
+    return request.param
+
+
 @pytest.fixture
-async def client():
-    c = SnmpClient()
+async def client(backend):
+    c = make_client(backend)
     yield c
     await c.close()
 
@@ -119,8 +124,8 @@ async def test_a_dead_port_for_v3_is_a_timeout_too(client):
         await client.walk(ep, SYSTEM)
 
 
-async def test_a_get_of_many_oids_is_split_into_pdus_and_returns_them_all(snmpd):
-    client = SnmpClient(get_chunk=7)
+async def test_a_get_of_many_oids_is_split_into_pdus_and_returns_them_all(snmpd, backend):
+    client = make_client(backend, get_chunk=7)
     try:
         rows = await client.walk(v2c(snmpd), SYSTEM)
         oids = [vb.oid for vb in rows]
@@ -149,10 +154,10 @@ async def test_a_walk_past_the_last_oid_stops_at_end_of_mib_view(snmpd, client):
     assert await client.walk(v2c(snmpd), "2.25") == []
 
 
-async def test_answers_bigger_than_our_message_size_make_get_and_walk_back_off(snmpd):
+async def test_answers_bigger_than_our_message_size_make_get_and_walk_back_off(snmpd, backend):
     # A v3 manager advertises its msgMaxSize; snmpd answers a GET that does not fit with tooBig
     # and a GETBULK that does not fit with genErr. Both must shrink their requests and succeed.
-    client = SnmpClient(max_message_size=484)
+    client = make_client(backend, max_message_size=484)
     try:
         ep = v3(snmpd)
         oids = [f"{SYS_OR_DESCR}.{i}" for i in range(1, 11)]
@@ -192,4 +197,4 @@ async def test_one_engine_serves_every_target(snmpd, client):
     await client.get(v2c(snmpd), [SYS_NAME])
     await client.get(v3(snmpd), [SYS_NAME])
     await client.get(v3(snmpd, user="md5des", auth="MD5", priv="DES"), [SYS_NAME])
-    assert len(client._engines) == 1
+    assert client.sockets == 1

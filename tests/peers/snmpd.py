@@ -35,8 +35,14 @@ USERS: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
     "sha512aes256": ("SHA-512", "SHA512", "AES-256", "AES256"),
     "noauth": (None, None, None, None),
 }
-
-
+# Every other auth × priv pair net-snmp supports (AES-192/256 after MD5/SHA-1 extend their key).
+_AUTHS = {"MD5": "MD5", "SHA": "SHA", "SHA-224": "SHA224", "SHA-256": "SHA256", "SHA-384": "SHA384",
+          "SHA-512": "SHA512"}
+_PRIVS = {None: None, "DES": "DES", "AES": "AES", "AES-192": "AES192", "AES-256": "AES256"}
+for _net_auth, _auth in _AUTHS.items():
+    for _net_priv, _priv in _PRIVS.items():
+        if (_net_auth, _net_priv) not in {(a, p) for a, _, p, _ in USERS.values()}:
+            USERS[f"{_auth.lower()}{(_priv or 'auth').lower()}"] = (_net_auth, _auth, _net_priv, _priv)
 
 
 @dataclass
