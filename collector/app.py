@@ -14,13 +14,14 @@ from prometheus_client import CollectorRegistry
 
 from collector.access import AccessControl, principal_of
 from collector.audit import AuditLog, audit_middleware
-from collector.availability.web import ENGINE_KEY, setup_availability
+from collector.availability.web import ENGINE_KEY, PERSISTER_KEY, setup_availability
 from collector.config import CollectorConfig
 from collector.exporter import ReadingsExporter
 from collector.exposition import ExpositionRegistry, metrics_handler
 from collector.ingest import IngestContext, IngestMetrics, make_ingest_handler
 from collector.ledger import SqliteSeqLedger
 from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
+from collector.reports import CONTENT_TYPES, FORMATS, make_report, period_from
 from collector.store import SeriesStore
 from tierwatch_common.wire import Batch
 
@@ -89,6 +90,26 @@ async def audit_entries(request: web.Request) -> web.Response:
     return web.json_response({"audit": [e.to_json() for e in entries]})
 
 
+async def report(request: web.Request) -> web.Response:
+    """GET /api/v1/report?period=YYYY-MM (or from=&to=)&lang=fr|en&format=html|pdf."""
+    app, q = request.app, request.query
+    config = app[CONFIG_KEY]
+    fmt = q.get("format", "html")
+    lang = q.get("lang") or language_of(request)
+    try:
+        period = period_from(config.availability.zone, q.get("period"), q.get("from"), q.get("to"))
+        if fmt not in FORMATS or lang not in ("fr", "en"):
+            raise ValueError("format is html or pdf; lang is fr or en")
+    except ValueError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    await app[PERSISTER_KEY].flush()            # the report reads the store: bring it up to now
+    _, body = await asyncio.to_thread(make_report, Path(config.state_dir), config.availability, config.site,
+                                      period, lang, fmt)
+    name = f"tierwatch-{period.label.replace(' → ', '_')}-{lang}.{fmt}"
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPES[fmt],
+                                            "Content-Disposition": f'inline; filename="{name}"'})
+
+
 async def _close_audit(app: web.Application) -> None:
     app[AUDIT_KEY].close()
 
@@ -141,4 +162,5 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/", index)
     app.router.add_get("/api/v1/audit", audit_entries)
+    app.router.add_get("/api/v1/report", report)
     return app

@@ -53,6 +53,31 @@ async def serve(config: CollectorConfig) -> None:
     log.info("collector_stopped")
 
 
+def write_report(args) -> int:  # noqa: ANN001
+    from pathlib import Path
+
+    from collector.reports import make_report, period_from
+    config = load_or_exit(load_collector_config, args.config)
+    settings = config.availability
+    try:
+        period = period_from(settings.zone, args.period, args.start, args.end)
+    except ValueError as exc:
+        print(f"tierwatch-collector report: {exc}", file=sys.stderr)
+        return 2
+    store = Path(config.state_dir) / "availability.sqlite"
+    if not store.is_file():
+        print(f"tierwatch-collector report: no availability history at {store} (state_dir in {args.config})",
+              file=sys.stderr)
+        return 2
+    _, body = make_report(Path(config.state_dir), settings, config.site, period, args.lang, args.format)
+    if args.output == "-":
+        sys.stdout.buffer.write(body)
+    else:
+        Path(args.output).write_bytes(body)
+        print(f"report {period.label} ({args.lang}, {args.format}) written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser, sub = program_parser("tierwatch-collector", __doc__, "collector",
                                  "validate a config file and exit (2 on problems)")
@@ -60,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     ht.add_argument("--token-stdin", action="store_true", help="read the token from standard input")
     hp = sub.add_parser("hash-password", help="print a bcrypt hash (password read from stdin) for web.basic_auth_users")
     hp.add_argument("--rounds", type=int, default=12, help="bcrypt cost (default 12)")
+    rp = sub.add_parser("report", help="write an availability report (HTML or PDF) for a month or a span")
+    rp.add_argument("--config", "-c", required=True, help="the collector's config file (state_dir, SLOs, groups)")
+    rp.add_argument("--period", help="a calendar month, YYYY-MM (in the availability time zone)")
+    rp.add_argument("--from", dest="start", help="start date or ISO 8601 time (with --to)")
+    rp.add_argument("--to", dest="end", help="end date or ISO 8601 time (exclusive)")
+    rp.add_argument("--lang", choices=("fr", "en"), default="fr")
+    rp.add_argument("--format", choices=("html", "pdf"), default="pdf")
+    rp.add_argument("-o", "--output", required=True, help="file to write ('-' for standard output)")
     args = parser.parse_args(argv)
 
     if args.command == "check-config":
@@ -73,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("password: ")
         print(hash_password(password, args.rounds))
         return 0
+    if args.command == "report":
+        return write_report(args)
     config = load_or_exit(load_collector_config, args.config)
     configure_logging(config.log.level, config.log.format)
     try:

@@ -30,7 +30,8 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 VIEWER = basic("ecran", "mur-du-noc")
 OPERATOR = basic("awa", "astreinte-2026")
-PROTECTED = ["/", "/api/v1/availability", "/api/v1/maintenance", "/api/v1/audit", "/metrics"]
+PROTECTED = ["/", "/api/v1/availability", "/api/v1/maintenance", "/api/v1/audit", "/metrics",
+             "/api/v1/report?period=2026-11&format=html"]
 
 
 @pytest.fixture
@@ -115,3 +116,16 @@ async def test_a_password_written_in_clear_in_the_config_is_refused_with_a_hint(
     text = str(err.value)
     assert "collector.yaml:3" in text and "bcrypt" in text and "hash-password" in text
     assert "mur-du-noc" not in text, "the secret is never echoed"
+
+
+async def test_a_viewer_gets_the_months_report_over_http_in_pdf_and_a_bad_period_is_a_400(collector):
+    month = time.strftime("%Y-%m", time.gmtime())
+    async with aiohttp.ClientSession(headers=VIEWER) as s:
+        async with s.get(collector + f"/api/v1/report?period={month}&lang=en&format=pdf") as r:
+            assert r.status == 200 and r.content_type == "application/pdf"
+            assert (await r.read()).startswith(b"%PDF-")
+        async with s.get(collector + f"/api/v1/report?period={month}&lang=fr&format=html") as r:
+            page = await r.text()
+            assert r.status == 200 and "Rapport de disponibilité" in page and "ups-a" in page
+        async with s.get(collector + "/api/v1/report?period=novembre") as r:
+            assert r.status == 400 and "YYYY-MM" in (await r.json())["error"]
