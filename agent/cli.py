@@ -7,7 +7,7 @@ import contextlib
 import sys
 
 from agent.probe import add_probe_parser, run_probe
-from agent.targets import load_agent_setup
+from agent.loading import load_agent_setup
 from tierwatch_common.cli import check_config, configure_logging, load_or_exit, program_parser
 
 

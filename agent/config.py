@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from tierwatch_common.configfile import ConfigError, ConfigProblem, StrictModel, load_file
+from tierwatch_common.configfile import ConfigProblem, Loaded, StrictModel, read_file
 from tierwatch_common.types import ByteSize, Duration, Ident, Labels, Secret
 
 AUTH_PROTOCOLS = ("MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512")
@@ -59,7 +61,7 @@ class CollectorLink(StrictModel):
         return None
 
 
-class HostSource(StrictModel):
+class HostSourceConfig(StrictModel):
     enabled: bool = True
     name: Ident | None = None  # target name; default: the agent id
     interval: Duration | None = None
@@ -123,7 +125,7 @@ class SnmpTarget(StrictModel):
     labels: Labels = Field(default_factory=dict)
 
 
-class Scheduler(StrictModel):
+class SchedulerConfig(StrictModel):
     max_concurrency: int = Field(32, ge=1, le=10_000)
     jitter: float = Field(0.1, ge=0, le=1)  # fraction of the interval for the first poll's offset
 
@@ -145,51 +147,59 @@ class LogSettings(StrictModel):
 class AgentConfig(StrictModel):
     agent: AgentIdentity = Field(default_factory=AgentIdentity)
     collector: CollectorLink = Field(default_factory=CollectorLink)
-    host: HostSource = Field(default_factory=HostSource)
+    host: HostSourceConfig = Field(default_factory=HostSourceConfig)
     credentials: dict[str, Credential] = Field(default_factory=dict)
     targets: list[SnmpTarget] = Field(default_factory=list)
     profile_dirs: list[Path] = Field(default_factory=list)
-    scheduler: Scheduler = Field(default_factory=Scheduler)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
-    @model_validator(mode="after")
-    def _cross(self) -> AgentConfig:
-        names = [t.name for t in self.targets]
-        if self.host.enabled:
-            names.append(self.host.name or self.agent.id)
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"target names must be unique; repeated: {', '.join(dupes)}")
-        return self
+
+def unique_target_names(loaded: Loaded[AgentConfig]) -> Iterator[ConfigProblem]:
+    """A target name given twice (the host counts as a target) is reported where it repeats.
+
+    Like every cross-check it reads a partial model when the file has schema errors: parts
+    that did not validate are None and are skipped."""
+    cfg = loaded.model
+    seen: set[str] = set()
+    host, agent = cfg.host, cfg.agent
+    if host is not None and host.enabled is not False:
+        own = host.name if host.name is not None else (agent.id if agent is not None else None)
+        if isinstance(own, str):
+            seen.add(own)
+    for i, target in enumerate(cfg.targets or ()):
+        if target is None or not isinstance(target.name, str):
+            continue
+        if target.name in seen:
+            yield loaded.at(("targets", i, "name"), f"target name '{target.name}' is used twice; names must be unique")
+        seen.add(target.name)
 
 
-def _cross_file_problems(cfg: AgentConfig, file: str, text: str) -> list[ConfigProblem]:
-    """Problems that need the whole file: unknown credential references, with their line."""
-    from tierwatch_common.yamlsource import load_yaml
-    import difflib
+def known_credentials(loaded: Loaded[AgentConfig]) -> Iterator[ConfigProblem]:
+    """Every target's `credentials` names a defined credential set."""
+    cfg = loaded.model
+    if cfg.credentials is None:  # the section itself is broken: already reported
+        return
+    defined = sorted(cfg.credentials)
+    for i, target in enumerate(cfg.targets or ()):
+        if target is None or not isinstance(target.credentials, str) or target.credentials in cfg.credentials:
+            continue
+        close = difflib.get_close_matches(target.credentials, defined, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else (
+            f"; defined: {', '.join(defined)}" if defined else "; no credentials are defined")
+        yield loaded.at(("targets", i, "credentials"), f"unknown credential set '{target.credentials}'{hint}")
 
-    problems = []
-    _, pos = load_yaml(text)
-    for i, t in enumerate(cfg.targets):
-        if t.credentials not in cfg.credentials:
-            line, col = pos.of(("targets", i, "credentials"))
-            close = difflib.get_close_matches(t.credentials, list(cfg.credentials), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else (
-                f"; defined: {', '.join(sorted(cfg.credentials))}" if cfg.credentials else "; no credentials are defined")
-            problems.append(ConfigProblem(line, col, f"targets[{i}].credentials",
-                                          f"unknown credential set '{t.credentials}'{hint}", file))
-    return problems
+
+CHECKS = (unique_target_names, known_credentials)
+
+
+def read_agent_config(path: str | Path) -> Loaded[AgentConfig]:
+    """Parse an agent config once: the model (partial if broken), positions and every problem
+    the file shows on its own. Unreadable or malformed YAML raises ConfigError."""
+    return read_file(AgentConfig, path).checked(*CHECKS)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
     """Load and validate an agent config file; raise ConfigError with every problem."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = None  # load_file reports it as a config problem
-    cfg = load_file(AgentConfig, path, text)
-    problems = _cross_file_problems(cfg, str(path), text or "")
-    if problems:
-        raise ConfigError(problems)
-    return cfg
+    return read_agent_config(path).valid()

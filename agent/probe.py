@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from agent.config import AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpTarget
 from agent.profiles.loader import load_profiles
+from agent.snmp.protocol import SnmpClientProtocol
 from agent.snmp.types import Endpoint, V3Auth
 from agent.sources.base import OK, PollResult
 from tierwatch_common.configfile import ConfigError
@@ -104,7 +105,7 @@ def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
 
 
 async def probe(endpoint: Endpoint, *, profiles: list[str] | None = None, profile_dirs: list[str] | None = None,
-                timeout: float = 10.0, client: Any = None) -> PollResult:
+                timeout: float = 10.0, client: SnmpClientProtocol | None = None) -> PollResult:
     """Poll one device once with detected (or the named) profiles. Raises ConfigError for bad
     profiles and ValueError for unknown profile names; device failures are in the result."""
     from agent.sources.snmp import SnmpSource
@@ -113,10 +114,10 @@ async def probe(endpoint: Endpoint, *, profiles: list[str] | None = None, profil
     target = SnmpTarget(name="probe", address=endpoint.host, port=endpoint.port, credentials="probe",
                         profiles=profiles or ["auto"], timeout=timeout)
     own = client is None
-    if own:
-        from agent.snmp.client import SnmpClient
+    if client is None:
+        from agent.sources.factory import pysnmp_client
 
-        client = SnmpClient()
+        client = pysnmp_client()
     try:
         source = SnmpSource(target, endpoint, loaded, client, interval=timeout)
         return await source.poll()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from typing import Any
 
 import structlog
 
@@ -15,25 +14,9 @@ from agent.outbox import MemoryOutbox, Outbox
 from agent.scheduler import Scheduler
 from agent.selfmetrics import emit_self_metrics
 from agent.sender import Sender
-from agent.sources.base import Source
-from agent.sources.host import HostSource
+from agent.sources.factory import build_sources
 
 log = structlog.get_logger("agent.runtime")
-
-
-def build_sources(config: AgentConfig, profiles: ProfileSet | None = None) -> tuple[list[Source], Any]:
-    """The host source and one SNMP source per target; also the shared SNMP client (or None)."""
-    sources: list[Source] = []
-    if config.host.enabled:
-        sources.append(HostSource(config.host.name or config.agent.id, config.host.interval or config.agent.interval,
-                                  config.host.labels, config.host.exclude_fstypes, config.host.exclude_mountpoints))
-    client = None
-    if config.targets:
-        from agent.targets import build_snmp_sources  # imports pysnmp only when SNMP is used
-
-        snmp_sources, client = build_snmp_sources(config, profiles or load_profiles(config.profile_dirs))
-        sources.extend(snmp_sources)
-    return sources, client
 
 
 def build_outbox(config: AgentConfig) -> Outbox:
@@ -53,7 +36,7 @@ async def run_agent(config: AgentConfig, *, profiles: ProfileSet | None = None, 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     outbox = build_outbox(config)
-    sources, snmp_client = build_sources(config, profiles)
+    sources, snmp_client = build_sources(config, profiles or load_profiles(config.profile_dirs))
     scheduler = Scheduler(sources, outbox, max_concurrency=config.scheduler.max_concurrency,
                           jitter=config.scheduler.jitter)
     sender = Sender(config.collector, config.agent.id, config.agent.interval, outbox)

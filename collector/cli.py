@@ -81,6 +81,9 @@ def write_report(args) -> int:  # noqa: ANN001
 def main(argv: list[str] | None = None) -> int:
     parser, sub = program_parser("tierwatch-collector", __doc__, "collector",
                                  "validate a config file and exit (2 on problems)")
+    sub.choices["check-config"].add_argument(
+        "--agent-config", action="append", default=[], metavar="AGENT_YAML",
+        help="an agent config reporting to this collector (repeatable): group members must be its targets")
     ht = sub.add_parser("hash-token", help="print the sha256 of a token (read from stdin) for token_sha256")
     ht.add_argument("--token-stdin", action="store_true", help="read the token from standard input")
     hp = sub.add_parser("hash-password", help="print a bcrypt hash (password read from stdin) for web.basic_auth_users")
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "check-config":
-        return check_config(load_collector_config, args.file)
+        return check_config(lambda path: load_collector_config(path, args.agent_config), args.file)
     if args.command == "hash-token":
         token = sys.stdin.readline().strip() if args.token_stdin or not sys.stdin.isatty() else getpass.getpass("token: ")
         print(hash_token(token))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from collector.availability.settings import AvailabilitySettings
-from tierwatch_common.configfile import ConfigError, StrictModel, load_file
+from tierwatch_common.configfile import Check, ConfigError, ConfigProblem, Loaded, StrictModel, parse_file, read_file
 from tierwatch_common.types import ByteSize, Duration, Secret
 from tierwatch_common.wire import ID_RE
 
@@ -137,9 +139,77 @@ class CollectorConfig(StrictModel):
         return v
 
 
-def load_collector_config(path: str | Path) -> CollectorConfig:
+def known_members(targets: Collection[str], where: str) -> Check[CollectorConfig]:
+    """The check that every group member, maintained service and SLO override names a group
+    or one of `targets` (the targets of the agent configs named in `where`)."""
+
+    def check(loaded: Loaded[CollectorConfig]) -> Iterator[ConfigProblem]:
+        av = loaded.model.availability
+        if av is None:
+            return
+        groups = {name: spec for name, spec in (av.groups or {}).items() if spec is not None}
+        known = sorted({*targets, *groups})
+
+        def problem(name: str, path: tuple[str | int, ...], key: bool = False) -> ConfigProblem:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return loaded.at(path, f"unknown service '{name}': neither a group nor a target of {where}{hint}", key=key)
+
+        for group, spec in groups.items():
+            for form in ("all_of", "any_of", "of"):
+                for j, member in enumerate(getattr(spec, form, None) or ()):
+                    if isinstance(member, str) and member not in known:
+                        yield problem(member, ("availability", "groups", group, form, j))
+        for i, window in enumerate(av.maintenance or ()):
+            for j, service in enumerate(getattr(window, "services", None) or ()):
+                if isinstance(service, str) and service not in known:
+                    yield problem(service, ("availability", "maintenance", i, "services", j))
+        for service in av.services or {}:
+            if service not in known:
+                yield problem(service, ("availability", "services", service), key=True)
+
+    return check
+
+
+def declared_targets(agent_config: str | Path) -> set[str]:
+    """The target names an agent config declares: its SNMP targets, its host and its own id
+    (the target of its self-metrics). Read as plain YAML: the collector never imports the agent."""
+    data, _ = parse_file(agent_config)
+    agent = data.get("agent") if isinstance(data.get("agent"), dict) else {}
+    host = data.get("host") if isinstance(data.get("host"), dict) else {}
+    names = {agent["id"]} if isinstance(agent.get("id"), str) else set()
+    if host.get("enabled", True) is not False and isinstance(host.get("name"), str):
+        names.add(host["name"])
+    targets: Any = data.get("targets")
+    for target in targets if isinstance(targets, list) else ():
+        if isinstance(target, dict) and isinstance(target.get("name"), str):
+            names.add(target["name"])
+    return names
+
+
+def read_collector_config(path: str | Path, agent_configs: Iterable[str | Path] = ()) -> Loaded[CollectorConfig]:
+    """Parse a collector config once, with every problem it shows; given the agent configs that
+    report to it, group members are checked against their targets too."""
+    loaded = read_file(CollectorConfig, path)
+    agent_configs = list(agent_configs)
+    if not agent_configs:
+        return loaded
+    targets: set[str] = set()
+    problems: list[ConfigProblem] = []
+    for other in agent_configs:
+        try:
+            targets |= declared_targets(other)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:  # an unreadable agent config: its targets are unknown, so is every member
+        raise ConfigError([*loaded.problems, *problems])
+    return loaded.checked(known_members(targets, ", ".join(str(a) for a in agent_configs)))
+
+
+def load_collector_config(path: str | Path, agent_configs: Iterable[str | Path] = ()) -> CollectorConfig:
     """Load and validate a collector config file; raise ConfigError with every problem."""
-    return load_file(CollectorConfig, path)
+    return read_collector_config(path, agent_configs).valid()
 
 
-__all__ = ["CollectorConfig", "ConfigError", "load_collector_config", "hash_token"]
+__all__ = ["CollectorConfig", "ConfigError", "declared_targets", "hash_token", "known_members",
+           "load_collector_config", "read_collector_config"]

@@ -7,9 +7,12 @@ can fix a whole file in one pass. Values are never echoed for secret fields.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import types
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict
@@ -133,19 +136,17 @@ def _is_secret_path(path: Path) -> bool:
     return any(isinstance(p, str) and any(w in p for w in SECRET_WORDS) for p in path)
 
 
-def validate(model: type[M], data: Any, positions: Positions, file: str) -> M:
-    """Validate loaded data against `model`; raise ConfigError listing every problem."""
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            path: Path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            # pydantic puts union/tagged member names in loc; drop parts that are not in the document
-            path = _document_path(path, positions)
-            line, col = positions.of(path, key=err["type"] in ("extra_forbidden", "missing"))
-            problems.append(ConfigProblem(line, col, dotted(path), _message(err, model, path), file))
-        raise ConfigError(problems) from None
+def schema_problems(model: type[BaseModel], exc: pydantic.ValidationError, positions: Positions,
+                    file: str) -> list[ConfigProblem]:
+    """Every error of one validation, located in the file, values of secret fields withheld."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        path: Path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        # pydantic puts union/tagged member names in loc; drop parts that are not in the document
+        path = _document_path(path, positions)
+        line, col = positions.of(path, key=err["type"] in ("extra_forbidden", "missing"))
+        problems.append(ConfigProblem(line, col, dotted(path), _message(err, model, path), file))
+    return problems
 
 
 def _document_path(path: Path, positions: Positions) -> Path:
@@ -162,8 +163,102 @@ def _document_path(path: Path, positions: Positions) -> Path:
     return tuple(out)
 
 
-def load_file(model: type[M], file: str | FsPath, text: str | None = None) -> M:
-    """Read, parse and validate one config file; every problem is raised as ConfigError."""
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """One parsed config file: its model, where each node sits, and the problems found so far.
+
+    While `problems` holds schema errors, `model` is a *partial* model (see `partial`): the
+    parts that validated, with None wherever a value (a section, a list item, a dict entry)
+    did not. Cross-checks are functions of a Loaded and must skip None parts, so a schema
+    error in one part never hides the cross-checks of the others."""
+
+    model: M
+    positions: Positions
+    file: str
+    problems: tuple[ConfigProblem, ...] = field(default=())
+
+    def at(self, path: Path, message: str, *, key: bool = False) -> ConfigProblem:
+        """A problem located at `path` of this file (at its key rather than its value if `key`)."""
+        line, col = self.positions.of(path, key=key)
+        return ConfigProblem(line, col, dotted(path), message, self.file)
+
+    def checked(self, *checks: Check[M]) -> Loaded[M]:
+        """This file with the problems each cross-check finds added."""
+        found = [p for check in checks for p in check(self)]
+        return replace(self, problems=(*self.problems, *found)) if found else self
+
+    def valid(self) -> M:
+        """The model, or ConfigError with every problem found."""
+        if self.problems:
+            raise ConfigError(list(self.problems))
+        return self.model
+
+
+Check = Callable[[Loaded[M]], Iterable[ConfigProblem]]
+
+
+def partial(model: type[M], data: Any) -> M | None:
+    """The parts of `data` that validate against `model`, built without re-validation.
+
+    A field that fails is rebuilt part by part: a nested model field by field, a list item by
+    item and a dict entry by entry (a failing item or entry becomes None, so indexes and keys
+    still match the file); anything else becomes None. A model whose required field is missing
+    is None as a whole."""
+    if not isinstance(data, dict):
+        return None
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in data:
+            if info.is_required():
+                return None
+            continue
+        values[name] = _partial_value(info.annotation, data[key])
+    return model.model_construct(**values)
+
+
+def _partial_value(annotation: Any, value: Any) -> Any:
+    try:
+        return pydantic.TypeAdapter(annotation).validate_python(value)
+    except pydantic.ValidationError:
+        pass
+    inner = _strip_optional(annotation)
+    origin = typing.get_origin(inner)
+    element = _element_of(inner)
+    if origin is list and isinstance(value, list) and element is not None:
+        return [_partial_value(element, item) for item in value]
+    if origin is dict and isinstance(value, dict) and element is not None:
+        return {str(k): _partial_value(element, v) for k, v in value.items()}
+    if isinstance(inner, type) and issubclass(inner, BaseModel) and isinstance(value, dict):
+        return partial(inner, value)
+    return None
+
+
+def _strip_optional(annotation: Any) -> Any:
+    """X for `X | None`; the annotation itself otherwise."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return annotation
+
+
+def validate(model: type[M], data: Any, positions: Positions, file: str) -> Loaded[M]:
+    """Validate parsed data: the model, or a partial one with every schema problem."""
+    try:
+        return Loaded(model.model_validate(data), positions, file)
+    except pydantic.ValidationError as exc:
+        problems = schema_problems(model, exc, positions, file)
+        rebuilt = partial(model, data)
+        return Loaded(rebuilt if rebuilt is not None else model.model_construct(), positions, file, tuple(problems))
+
+
+def parse_file(file: str | FsPath, text: str | None = None) -> tuple[dict[str, Any], Positions]:
+    """Read and parse one YAML config file: its top mapping and where each node sits.
+
+    An unreadable file, a YAML syntax error or a top that is not a mapping leaves nothing to
+    check further and is raised as ConfigError at once."""
     name = str(file)
     if text is None:
         try:
@@ -178,4 +273,17 @@ def load_file(model: type[M], file: str | FsPath, text: str | None = None) -> M:
         raise ConfigError([ConfigProblem(exc.line, exc.column, "", exc.message, name)]) from None
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(1, 1, "", "the file must hold a mapping of keys at the top", name)])
-    return validate(model, data, positions, name)
+    return data, positions
+
+
+def read_file(model: type[M], file: str | FsPath, text: str | None = None) -> Loaded[M]:
+    """Parse and validate one config file, keeping schema problems in the result (see Loaded)."""
+    data, positions = parse_file(file, text)
+    return validate(model, data, positions, str(file))
+
+
+def load_file(model: type[M], file: str | FsPath, text: str | None = None, checks: Iterable[Check[M]] = ()) -> Loaded[M]:
+    """Read, validate and cross-check one config file; raise ConfigError with every problem."""
+    loaded = read_file(model, file, text).checked(*checks)
+    loaded.valid()
+    return loaded

@@ -6,14 +6,13 @@ import os
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, SecretStr
+import pydantic
+from pydantic import BeforeValidator, Field, SecretStr
 
 from tierwatch_common.wire import ID_RE, LABEL_NAME_RE
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0, None: 1.0}
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
-_SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
 
 
 def _duration(v: Any) -> float:
@@ -30,12 +29,10 @@ def _duration(v: Any) -> float:
     return seconds
 
 
-def _size(v: Any) -> int:
-    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
-        return v
-    if isinstance(v, str) and (m := _SIZE_RE.match(v)):
-        return int(float(m.group(1)) * _SIZE_UNITS[m.group(2)])
-    raise ValueError("must be a size such as 1048576, '512KiB' or '64MiB'")
+def _not_bool(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueError("must be a size such as 1048576, '512KiB' or '64MiB'")
+    return v
 
 
 def _labels(v: Any) -> Any:
@@ -67,6 +64,7 @@ def _ident(v: Any) -> Any:
 
 Ident = Annotated[str, BeforeValidator(_ident)]
 Duration = Annotated[float, BeforeValidator(_duration)]
-ByteSize = Annotated[int, BeforeValidator(_size)]
+# bytes, or a number with a unit (B, KB/KiB, MB/MiB, GB/GiB, TB/TiB, ...), greater than zero
+ByteSize = Annotated[pydantic.ByteSize, BeforeValidator(_not_bool), Field(gt=0)]
 Labels = Annotated[dict[str, str], BeforeValidator(_labels)]
 Secret = Annotated[SecretStr, BeforeValidator(_secret_source)]

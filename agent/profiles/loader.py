@@ -8,6 +8,7 @@ files in the same directory may not define the same profile.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,12 +16,14 @@ from pathlib import Path
 
 from agent.profiles.model import Metric, Profile
 from tierwatch_common.configfile import ConfigError, ConfigProblem, load_file
-from tierwatch_common.yamlsource import Positions, YamlSyntaxError, load_yaml
+from tierwatch_common.yamlsource import Positions
 
 # The profiles shipped with tierwatch: config/profiles beside the packages (a source checkout or an
 # editable install), or wherever TIERWATCH_PROFILES_DIR points (an installed copy, e.g. the image).
 BUNDLED_DIR = Path(os.environ.get("TIERWATCH_PROFILES_DIR")
                    or Path(__file__).resolve().parents[2] / "config" / "profiles")
+
+AUTO = "auto"  # in a target's profile list: detect profiles by sysObjectID and probe OIDs
 
 
 @dataclass
@@ -44,6 +47,15 @@ class ProfileSet:
 
     def names(self) -> list[str]:
         return sorted(self.profiles)
+
+    def unknown(self, names: Iterable[str]) -> list[str]:
+        """The names in a target's profile list that are neither `auto` nor a loaded profile."""
+        return [n for n in names if n != AUTO and n not in self.profiles]
+
+    def suggest(self, name: str) -> str:
+        """A hint for an unknown profile name: the closest known one, or every known one."""
+        close = difflib.get_close_matches(name, self.names(), n=1)
+        return f"did you mean '{close[0]}'?" if close else f"known: {', '.join([AUTO, *self.names()])}"
 
 
 def load_profiles(dirs: Iterable[str | Path] = (), *, bundled: bool = True) -> ProfileSet:
@@ -86,11 +98,8 @@ def load_profile_file(path: str | Path) -> tuple[Profile, Positions]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(1, 1, "", f"cannot read profile: {exc}", name)]) from None
-    profile = load_file(Profile, name, text)
-    try:
-        _, positions = load_yaml(text)
-    except YamlSyntaxError:  # load_file already parsed it; cannot happen
-        positions = Positions()
+    loaded = load_file(Profile, name, text)
+    profile, positions = loaded.model, loaded.positions
     problems = check_profile(profile, positions, name)
     if problems:
         raise ConfigError(problems)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Callable
 
 import structlog
 
@@ -20,25 +19,17 @@ from agent.config import SnmpTarget
 from agent.profiles.counters import CounterGuard
 from agent.profiles.detect import SYS_OBJECT_ID, SYS_UPTIME, detect, populated, probe_oids, probe_subtrees
 from agent.profiles.evaluate import Sample, SnmpData, evaluate, judge_health, plan
-from agent.profiles.loader import ProfileSet
+from agent.profiles.loader import AUTO, ProfileSet
 from agent.profiles.model import METRIC_PREFIX, Profile
 from agent.snmp.errors import EndOfMib, ErrorStatus, NoSuchObject, SnmpAuthError, SnmpError, SnmpTimeout
+from agent.snmp.protocol import SnmpClientProtocol
 from agent.snmp.types import Endpoint, Varbind
 from agent.sources.base import AUTH_ERROR, ERROR, OK, TIMEOUT, MetricInfo, PollResult
 from tierwatch_common.wire import Reading
 
 log = structlog.get_logger("tierwatch.agent.snmp")
 
-AUTO = "auto"
 DEFAULT_INTERVAL = 60.0
-
-
-class SnmpClientLike(Protocol):
-    async def get(self, ep: Endpoint, oids: Sequence[str]) -> dict[str, Varbind]: ...
-
-    async def get_next(self, ep: Endpoint, oids: Sequence[str]) -> dict[str, Varbind]: ...
-
-    async def walk(self, ep: Endpoint, oid: str, max_repetitions: int = 25) -> list[Varbind]: ...
 
 
 class UnknownProfileError(ValueError):
@@ -52,7 +43,7 @@ class SnmpSource:
     detects, names add fixed ones). `client` is shared by all targets and is not closed here.
     """
 
-    def __init__(self, target: SnmpTarget, endpoint: Endpoint, profiles: ProfileSet, client: SnmpClientLike,
+    def __init__(self, target: SnmpTarget, endpoint: Endpoint, profiles: ProfileSet, client: SnmpClientProtocol,
                  *, interval: float | None = None, clock: Callable[[], float] = time.time) -> None:
         self.target = target.name
         self.interval = float(interval or target.interval or DEFAULT_INTERVAL)
@@ -63,10 +54,10 @@ class SnmpSource:
         self._client = client
         self._clock = clock
         self._auto = AUTO in target.profiles
-        unknown = [n for n in target.profiles if n != AUTO and n not in profiles]
+        unknown = profiles.unknown(target.profiles)
         if unknown:
             raise UnknownProfileError(f"target '{target.name}': unknown profile(s) {', '.join(unknown)}; "
-                                      f"known: {', '.join(profiles.names()) or 'none'}")
+                                      f"{profiles.suggest(unknown[0])}")
         self._fixed = [profiles[n] for n in target.profiles if n != AUTO]
         self._selected: list[Profile] | None = None if self._auto else list(self._fixed)
         self._guard = CounterGuard()

@@ -12,7 +12,7 @@ from agent.config import AgentConfig
 from agent.outbox import MemoryOutbox
 from agent.scheduler import Scheduler
 from agent.sources.base import PollResult
-from agent.targets import build_snmp_sources
+from agent.sources.factory import build_sources
 from agent.profiles.loader import load_profiles
 from tests.peers.processes import free_udp_port
 from tests.peers.snmpd import COMMUNITY
@@ -56,7 +56,7 @@ async def test_a_healthy_target_keeps_its_interval_beside_a_dead_and_a_slow_one(
             {**target, "name": "slow", "address": "127.0.0.1", "port": relay.port},
         ],
     })
-    sources, client = build_snmp_sources(config, load_profiles())
+    sources, client = build_sources(config, load_profiles())
     healthy, dead, slow = (Timed(s) for s in sources)
     sched = Scheduler([healthy, dead, slow], MemoryOutbox(), max_concurrency=8, jitter=0)
     try:

@@ -107,12 +107,6 @@ def test_the_collector_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> 
     assert cfg.ingest.max_body_bytes == 8 * 1024**2
 
 
-@pytest.mark.parametrize("name", ["agent.yaml", "collector.yaml"])
-def test_the_demo_configs_load(name: str) -> None:
-    loader = load_agent_config if name.startswith("agent") else load_collector_config
-    loader(ROOT / "config" / "demo" / name)
-
-
 def test_a_missing_environment_variable_for_a_secret_is_a_config_error(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TW_NOPE", raising=False)

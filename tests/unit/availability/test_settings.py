@@ -10,7 +10,7 @@ from tierwatch_common.configfile import ConfigError, load_file
 
 
 def load(text: str) -> AvailabilitySettings:
-    return load_file(AvailabilitySettings, "availability.yaml", text=text)
+    return load_file(AvailabilitySettings, "availability.yaml", text=text).model
 
 
 def test_the_defaults_are_the_tier_iii_slo_and_the_seven_standard_windows() -> None:
