@@ -36,5 +36,8 @@ bench-%: setup-all
 chaos: setup-all  ## fault run; CHAOS_SECONDS sets its length (default 300)
 	@$(PY) -m bench.chaos
 
+dashboards: setup  ## regenerate dashboards/en and dashboards/fr from dashboards/src (never edit the JSON)
+	@$(PY) -m dashboards.generate
+
 clean:
 	rm -rf .demo .pytest_cache .hypothesis

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.integration
 
 PROM_DIR = ROOT / "config" / "prometheus"
 AM_CONFIG = ROOT / "config" / "alertmanager" / "alertmanager.yml"
-DASHBOARDS = sorted((ROOT / "dashboards").glob("*.json"))
+DASHBOARDS = sorted((ROOT / "dashboards").glob("[ef][nr]/*.json"))
 AGENT_TOKEN = "prometheus-test-agent-token"
 DEVICES_TOKEN = "prometheus-test-devices-token"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "prometheus-alertmanager"
@@ -133,7 +133,7 @@ def _panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels", [])
 
 
-@pytest.mark.parametrize("path", DASHBOARDS, ids=[p.stem for p in DASHBOARDS])
+@pytest.mark.parametrize("path", DASHBOARDS, ids=[f"{p.parent.name}-{p.stem}" for p in DASHBOARDS])
 def test_a_dashboard_uses_the_datasource_variable_and_sets_units(path: Path) -> None:
     dash = json.loads(path.read_text())
     assert dash["schemaVersion"] >= 38
@@ -162,7 +162,12 @@ def test_the_grafana_provisioning_points_at_the_dashboards_and_the_datasource_ui
     mounts = compose["services"]["grafana"]["volumes"]
     assert "./dashboards:/var/lib/grafana/dashboards/tierwatch:ro" in mounts
     provider = yaml.safe_load((ROOT / "dashboards/provisioning/dashboards/tierwatch.yml").read_text())
-    assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards/tierwatch"
+    paths = {p["options"]["path"] for p in provider["providers"]}
+    assert paths == {"/var/lib/grafana/dashboards/tierwatch/en", "/var/lib/grafana/dashboards/tierwatch/fr"}
+    for path in paths:
+        assert list((ROOT / "dashboards" / Path(path).name).glob("*.json")), path
+    home = compose["services"]["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert (ROOT / "dashboards" / home.removeprefix("/var/lib/grafana/dashboards/tierwatch/")).is_file()
 
 
 # ---------------------------------------------------------------- a real Prometheus on a real collector
@@ -351,7 +356,7 @@ def _queries() -> list[tuple[str, str]]:
         dash = json.loads(path.read_text())
         for panel in _panels(dash):
             for t in panel.get("targets", []):
-                out.append((f"{path.stem}: {panel['title']} [{t['refId']}]", t["expr"]))
+                out.append((f"{path.parent.name}/{path.stem}: {panel['title']} [{t['refId']}]", t["expr"]))
         for var in dash["templating"]["list"]:
             if var["type"] == "query":
                 m = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", var["query"]["query"])
