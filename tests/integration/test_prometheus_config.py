@@ -77,19 +77,29 @@ def _rules() -> list[dict[str, Any]]:
     return out
 
 
-def test_every_alert_has_a_severity_a_summary_a_description_and_a_runbook() -> None:
+BILINGUAL = ("summary", "description", "runbook")
+
+
+def test_every_alert_has_a_severity_and_a_summary_description_and_runbook_in_english_and_french() -> None:
     alerts = [r for r in _rules() if "alert" in r]
     assert len(alerts) >= 25
     for rule in alerts:
+        a = rule["annotations"]
         assert rule["labels"]["severity"] in ("page", "ticket"), rule["alert"]
-        assert {"summary", "description", "runbook"} <= set(rule["annotations"]), rule["alert"]
+        assert {*BILINGUAL, *(f"{k}_fr" for k in BILINGUAL)} <= set(a), rule["alert"]
+        tokens = [set(re.findall(r"\{\{.*?\}\}", a[k])) for k in ("summary", "description")]
+        tokens_fr = [set(re.findall(r"\{\{.*?\}\}", a[f"{k}_fr"])) for k in ("summary", "description")]
+        assert tokens == tokens_fr, f"{rule['alert']}: the French text shows other values than the English"
+        assert a["summary"] != a["summary_fr"] and a["description"] != a["description_fr"], rule["alert"]
 
 
-def test_every_runbook_link_points_at_a_section_of_the_runbooks() -> None:
-    sections = set(re.findall(r"^## (\w+)$", (PROM_DIR / "RUNBOOKS.md").read_text(), re.M))
+@pytest.mark.parametrize(("key", "book"), [("runbook", "RUNBOOKS.md"), ("runbook_fr", "RUNBOOKS.fr.md")])
+def test_every_runbook_link_points_at_a_section_of_the_runbooks_in_its_language(key: str, book: str) -> None:
+    sections = set(re.findall(r"^## (\w+)$", (PROM_DIR / book).read_text(), re.M))
+    assert sections == set(re.findall(r"^## (\w+)$", (PROM_DIR / "RUNBOOKS.md").read_text(), re.M))
     for rule in (r for r in _rules() if "alert" in r):
-        path, _, anchor = rule["annotations"]["runbook"].partition("#")
-        assert (ROOT / path) == PROM_DIR / "RUNBOOKS.md", rule["alert"]
+        path, _, anchor = rule["annotations"][key].partition("#")
+        assert (ROOT / path) == PROM_DIR / book, rule["alert"]
         assert anchor in {s.lower() for s in sections}, rule["alert"]
 
 
