@@ -44,7 +44,7 @@ async def run_agent(config: AgentConfig, *, profiles: ProfileSet | None = None, 
     scheduler.start()
     send_task = asyncio.create_task(sender.run(), name="sender")
     self_task = asyncio.create_task(emit_self_metrics(config.agent.id, config.agent.interval, outbox, scheduler,
-                                                      sender), name="self-metrics")
+                                                      sender, snmp_client), name="self-metrics")
     stop_task = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({send_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
     await scheduler.stop()

@@ -1,43 +1,62 @@
 """Polls every target on its own cadence: one task per target, a global concurrency bound,
-and a deadline per poll, so a dead or slow device never delays the others."""
+and a deadline per poll, so a dead or slow device never delays the others.
+
+Each target's polls keep a fixed phase (slot k starts at first + k × interval). A slip shows:
+`lag[target]` is how late the last poll started after its slot (waiting for the concurrency
+bound included), `skipped[target]` counts slots dropped because the previous poll overran.
+A target whose poll starts more than LATE_SHARE of its interval late, or that skips a slot, is
+*slipping*; the change to and from slipping is logged once (`poll_schedule_slipping`,
+`poll_schedule_recovered`), not per poll.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import random
-import time
 from collections import Counter
 from collections.abc import Sequence
 
 import structlog
 
+from agent.clock import SYSTEM_CLOCK, Clock
 from agent.outbox import Outbox
 from agent.sources.base import ERROR, TIMEOUT, PollResult, Source
 from tierwatch_common.wire import Outcome
 
 log = structlog.get_logger("agent.scheduler")
 
+LATE_SHARE = 0.1  # a poll starting later than this share of its interval after its slot is late
+
 
 class Scheduler:
     def __init__(self, sources: Sequence[Source], outbox: Outbox, *, max_concurrency: int = 32,
-                 jitter: float = 0.1, rng: random.Random | None = None) -> None:
+                 jitter: float = 0.1, rng: random.Random | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.sources = list(sources)
         self.outbox = outbox
         self._sem = asyncio.Semaphore(max_concurrency)
         self._jitter = jitter
         self._rng = rng or random.Random()
+        self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
         self.polls: Counter[tuple[str, str]] = Counter()  # (target, status) -> count
+        self.lag: dict[str, float] = {}  # target -> seconds the last poll started after its slot
+        self.skipped: Counter[str] = Counter()  # target -> slots skipped because a poll overran
+        self._slipping: set[str] = set()
         self._last_state: dict[str, tuple[str, str]] = {}
 
-    async def poll_once(self, source: Source) -> tuple[Outcome, PollResult]:
-        """Poll one target under its deadline and turn whatever happens into an outcome."""
+    async def poll_once(self, source: Source, slot: float | None = None) -> tuple[Outcome, PollResult]:
+        """Poll one target under its deadline and turn whatever happens into an outcome.
+
+        `slot` is the monotonic instant the poll was due; how late it starts is kept in `lag`."""
+        clock = self._clock
         async with self._sem:
-            started = time.time()
-            t0 = time.perf_counter()
+            started = clock.time()
+            t0 = clock.monotonic()
+            if slot is not None:
+                self.lag[source.target] = max(0.0, t0 - slot)
             try:
-                async with asyncio.timeout(source.timeout):
+                async with clock.deadline(source.timeout):
                     result = await source.poll()
             except TimeoutError:
                 result = PollResult(status=TIMEOUT, reason=f"poll exceeded its {source.timeout:g}s deadline")
@@ -46,7 +65,7 @@ class Scheduler:
             except Exception as exc:  # a source bug must not stop the others
                 log.exception("poll_crashed", target=source.target)
                 result = PollResult(status=ERROR, reason=f"{type(exc).__name__}: {exc}"[:500])
-            duration = time.perf_counter() - t0
+            duration = clock.monotonic() - t0
         outcome = Outcome(source.target, result.status, started, duration, source.interval,
                           len(result.readings), result.health if result.status == "ok" else "unknown",
                           result.reason[:1024], result.varbinds)
@@ -55,19 +74,37 @@ class Scheduler:
     async def _loop(self, source: Source) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(target=source.target)
-        interval = source.interval
-        next_at = time.monotonic() + self._rng.uniform(0, self._jitter * interval)
+        clock, interval = self._clock, source.interval
+        next_at = clock.monotonic() + self._rng.uniform(0, self._jitter * interval)
+        skipped = 0
         while True:
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-            outcome, result = await self.poll_once(source)
+            await clock.sleep(max(0.0, next_at - clock.monotonic()))
+            outcome, result = await self.poll_once(source, next_at)
             self.polls[(source.target, outcome.status)] += 1
             metrics = {k: (v.type, v.help) for k, v in result.metrics.items()}
             await self.outbox.put([outcome], result.readings, metrics)
             self._log(outcome)
+            self._watch_schedule(source, skipped)
             next_at += interval
-            now = time.monotonic()
-            if next_at <= now:  # the poll overran: skip the missed slots, keep the phase
-                next_at += ((now - next_at) // interval + 1) * interval
+            now = clock.monotonic()
+            skipped = 0
+            if next_at < now:  # the poll overran: skip the missed slots, keep the phase
+                skipped = int((now - next_at) // interval) + 1
+                next_at += skipped * interval
+                self.skipped[source.target] += skipped
+
+    def _watch_schedule(self, source: Source, skipped: int) -> None:
+        """Log when a target starts slipping (late starts or skipped slots) and when it recovers."""
+        target, lag = source.target, self.lag.get(source.target, 0.0)
+        slipping = skipped > 0 or lag > LATE_SHARE * source.interval
+        if slipping and target not in self._slipping:
+            self._slipping.add(target)
+            log.warning("poll_schedule_slipping", lag_s=round(lag, 3), skipped_slots=skipped,
+                        interval_s=source.interval)
+        elif not slipping and target in self._slipping:
+            self._slipping.discard(target)
+            log.info("poll_schedule_recovered", lag_s=round(lag, 3), interval_s=source.interval,
+                     skipped_slots_total=self.skipped[target])
 
     def _log(self, o: Outcome) -> None:
         log.info("poll_completed", status=o.status, health=o.health, readings=o.readings,

@@ -1,6 +1,8 @@
-"""The agent's own health, sent through the outbox like any reading (target = the agent id).
+"""The agent's own health, sent through the outbox like any reading.
 
-Spool depth and drops, batches delivered and polls per target and status reach the collector
+Spool depth and drops, batches delivered or rejected, send failures and the SNMP client's
+traffic are readings of the agent's own target (its id); polls, poll lag, skipped slots,
+device reboots and counter wraps are readings of each polled target. They reach the collector
 as ordinary readings, so an agent that cannot deliver shows it as soon as it can again.
 """
 
@@ -15,6 +17,8 @@ from agent import names
 from agent.outbox import Outbox
 from agent.scheduler import Scheduler
 from agent.sender import Sender
+from agent.snmp.protocol import CountingClient
+from agent.sources.snmp import SnmpSource
 from tierwatch_common.wire import Reading
 
 log = structlog.get_logger("agent.selfmetrics")
@@ -24,28 +28,51 @@ METRICS: dict[str, tuple[str, str]] = {
     names.AGENT_OUTBOX_BYTES: ("gauge", "Bytes the agent's outbox holds."),
     names.AGENT_OUTBOX_DROPPED: ("counter", "Readings and outcomes dropped because the outbox was full or too old."),
     names.AGENT_BATCHES_SENT: ("counter", "Batches a collector acknowledged since the agent started."),
+    names.AGENT_BATCHES_REJECTED: ("counter", "Batches a collector refused as malformed (dropped, not retried)."),
+    names.AGENT_SEND_FAILURES: ("counter", "Batch deliveries that failed and were retried after a back-off."),
     names.AGENT_POLLS: ("counter", "Polls since the agent started, by polled target and status."),
+    names.AGENT_POLL_LAG: ("gauge", "Seconds the target's last poll started after its scheduled slot."),
+    names.AGENT_POLLS_SKIPPED: ("counter", "Scheduled polls of the target skipped because the previous one overran."),
+    names.AGENT_DEVICE_REBOOTS: ("counter", "Device restarts seen (sysUpTime.0 went back) since the agent started."),
+    names.AGENT_COUNTER_WRAPS: ("counter", "Counter32 wraps of the target's counters corrected since the agent started."),
+    names.AGENT_SNMP_REQUESTS: ("counter", "SNMP requests the agent sent (retries not included)."),
+    names.AGENT_SNMP_VARBINDS: ("counter", "SNMP varbinds the agent received."),
+    names.AGENT_SNMP_BACKOFFS: ("counter", "SNMP requests made smaller and sent again after tooBig."),
 }
 
 
 def self_readings(agent_id: str, outbox: Outbox, scheduler: Scheduler, sender: Sender,
-                  now: float | None = None) -> list[Reading]:
+                  now: float | None = None, snmp_client: object = None) -> list[Reading]:
     now = time.time() if now is None else now
     st = outbox.stats()
-    out = [
-        Reading(agent_id, names.AGENT_OUTBOX_ITEMS, (), float(st.depth_items), now),
-        Reading(agent_id, names.AGENT_OUTBOX_BYTES, (), float(st.depth_bytes), now),
-        Reading(agent_id, names.AGENT_OUTBOX_DROPPED, (), float(st.dropped_total), now),
-        Reading(agent_id, names.AGENT_BATCHES_SENT, (), float(sender.stats.sent), now),
+    agent = [
+        (names.AGENT_OUTBOX_ITEMS, st.depth_items),
+        (names.AGENT_OUTBOX_BYTES, st.depth_bytes),
+        (names.AGENT_OUTBOX_DROPPED, st.dropped_total),
+        (names.AGENT_BATCHES_SENT, sender.stats.sent),
+        (names.AGENT_BATCHES_REJECTED, sender.stats.rejected),
+        (names.AGENT_SEND_FAILURES, sender.stats.failures),
     ]
+    if isinstance(snmp_client, CountingClient):
+        agent += [(names.AGENT_SNMP_REQUESTS, snmp_client.requests), (names.AGENT_SNMP_VARBINDS, snmp_client.varbinds),
+                  (names.AGENT_SNMP_BACKOFFS, snmp_client.backoffs)]
+    out = [Reading(agent_id, name, (), float(value), now) for name, value in agent]
     for (target, status), count in sorted(scheduler.polls.items()):
         out.append(Reading(target, names.AGENT_POLLS, (("status", status),), float(count), now))
+    for source in scheduler.sources:
+        target = source.target
+        if target in scheduler.lag:
+            out.append(Reading(target, names.AGENT_POLL_LAG, (), scheduler.lag[target], now))
+            out.append(Reading(target, names.AGENT_POLLS_SKIPPED, (), float(scheduler.skipped[target]), now))
+        if isinstance(source, SnmpSource):
+            out.append(Reading(target, names.AGENT_DEVICE_REBOOTS, (), float(source.reboots), now))
+            out.append(Reading(target, names.AGENT_COUNTER_WRAPS, (), float(source.counter_wraps), now))
     return out
 
 
 async def emit_self_metrics(agent_id: str, interval: float, outbox: Outbox, scheduler: Scheduler,
-                            sender: Sender) -> None:
+                            sender: Sender, snmp_client: object = None) -> None:
     """Put the agent's self-metrics into the outbox every `interval` seconds (until cancelled)."""
     while True:
         await asyncio.sleep(interval)
-        await outbox.put([], self_readings(agent_id, outbox, scheduler, sender), METRICS)
+        await outbox.put([], self_readings(agent_id, outbox, scheduler, sender, snmp_client=snmp_client), METRICS)

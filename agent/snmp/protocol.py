@@ -33,3 +33,12 @@ class SnmpClientProtocol(Protocol):
     async def close(self) -> None:
         """Release what the client holds; the client is not used afterwards."""
         ...
+
+
+@runtime_checkable
+class CountingClient(Protocol):
+    """A client that counts its traffic; the agent exports these as self-metrics."""
+
+    requests: int  # requests sent (retries not included)
+    varbinds: int  # varbinds received
+    backoffs: int  # requests split or shrunk after tooBig (or a v1 genErr) before being sent again

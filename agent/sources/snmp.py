@@ -64,6 +64,16 @@ class SnmpSource:
         self._labels = dict(target.labels)
 
     @property
+    def reboots(self) -> int:
+        """Device restarts seen (sysUpTime went back) since the agent started."""
+        return self._guard.reboots
+
+    @property
+    def counter_wraps(self) -> int:
+        """Counter32 wraps corrected since the agent started."""
+        return self._guard.wraps
+
+    @property
     def selected_profiles(self) -> list[str]:
         return [p.name for p in self._selected or []]
 

@@ -330,6 +330,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             # the readings, the agent's host and the recording rules all visible in Prometheus
             wait_until(lambda: stack.vector('tierwatch:target_up:placed{target="pdu-a01-b", room="hall-1"}')
                        and stack.vector('tierwatch_host_cpus{target="srv-a01-1"}')
+                       and stack.vector('tierwatch_agent_poll_lag_seconds{target="srv-a01-1"}')
                        and stack.vector("tierwatch:pdu_phase_load:ratio"), 45, interval=0.25,
                        what="the collector's series and the recording rules in prometheus")
             # every rule group evaluated at least once since the data arrived (groups run on their own phase)
@@ -394,6 +395,8 @@ def test_every_dashboard_query_parses_and_runs_against_prometheus(stack: Stack) 
     ("the UPS probe gives a dew point", 'round(max(tierwatch:inlet_dew_point:celsius{target="ups-a"}), 0.1)', 12.0),
     ("the CRAC supply air is an inlet", 'max(tierwatch:inlet_temperature:celsius{target="crac-1"})', 18.5),
     ("the real agent's host has CPUs", 'count(tierwatch_host_cpus{target="srv-a01-1", rack="a01"})', 1.0),
+    ("the real agent says how late its host poll started", 'count(tierwatch_agent_poll_lag_seconds{target="srv-a01-1"})', 1.0),
+    ("and how many of its slots it skipped", 'count(tierwatch_agent_polls_skipped_total{target="srv-a01-1"})', 1.0),
 ])
 def test_the_recording_rules_compute_what_the_dashboards_show(stack: Stack, what: str, expr: str,
                                                               expected: float) -> None:
