@@ -203,5 +203,23 @@ DASHBOARD = dashboard(
           (12, 39, 12, 8),
           [q('max by (rule_group) (prometheus_rule_group_last_duration_seconds)', '{{rule_group}}')],
           unit='s'),
+        panel('timeseries',
+          T('Poll start lag', 'Retard de départ des interrogations'),
+          (0, 47, 12, 8),
+          [q('topk(10, tierwatch_agent_poll_lag_seconds)', '{{target}} ({{agent}})')],
+          unit='s',
+          description=T("How late each target's last poll started after its slot (waiting for a free poll slot "
+                        'included); the ten latest.',
+                        "Retard du départ de la dernière interrogation de chaque cible sur son créneau (attente "
+                        "d'une place libre comprise) ; les dix plus en retard.")),
+        panel('timeseries',
+          T('Polls skipped', 'Interrogations sautées'),
+          (12, 47, 12, 8),
+          [q('topk(10, increase(tierwatch_agent_polls_skipped_total[$__rate_interval]))', '{{target}} ({{agent}})')],
+          unit='none',
+          description=T('Scheduled polls dropped because the previous poll of the target overran its interval; '
+                        'the ten targets skipping most.',
+                        "Interrogations prévues abandonnées parce que la précédente a dépassé son intervalle ; "
+                        "les dix cibles qui en sautent le plus.")),
     ],
 )
