@@ -33,7 +33,7 @@ def label_names(table: Table | None, metric: Metric) -> frozenset[str]:
     The profile-wide `labels` (e.g. device_class) and the target's labels come on top."""
     names = set(metric.labels)
     if table is not None:
-        names |= {p.label for p in table.index} | {lk.label for lk in table.lookups}
+        names |= {p.label for p in table.index if p.export} | {lk.label for lk in table.lookups}
         names -= set(metric.where)
     if metric.enum is not None or metric.enum_from is not None or metric.bits is not None:
         names.add("state")

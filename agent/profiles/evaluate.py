@@ -85,16 +85,26 @@ def plan(profiles: Iterable[Profile]) -> tuple[list[str], list[str]]:
     return list(gets), list(walks)
 
 
-def number(vb: Varbind | None) -> float | None:
-    """The numeric value of a varbind: integers of any kind, or an OctetString holding a number."""
+def number(vb: Varbind | None, unit: str | None = None) -> float | None:
+    """The numeric value of a varbind: integers of any kind, or an OctetString holding a number.
+    With `unit`, text must hold a number followed by that unit ('16 A', '16A'), which is stripped;
+    text without it is no number (a rating in another unit is never taken as this one)."""
     if vb is None:
         return None
     if vb.kind in _NUMERIC and isinstance(vb.value, int):
         return vb.value
     if vb.kind == t.OCTET_STRING and isinstance(vb.value, bytes):
         try:
-            v = float(vb.value.decode("ascii").strip())
-        except (UnicodeDecodeError, ValueError):
+            txt = vb.value.decode("ascii").strip()
+        except UnicodeDecodeError:
+            return None
+        if unit is not None:
+            if not txt.lower().endswith(unit.lower()):
+                return None
+            txt = txt[:len(txt) - len(unit)].strip()
+        try:
+            v = float(txt)
+        except ValueError:
             return None
         return v if math.isfinite(v) else None
     return None
@@ -273,7 +283,7 @@ def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tu
     if m.bits is not None:
         _emit_bits(out, m, labels, vb)
         return
-    raw = number(vb)
+    raw = number(vb, m.text_unit)
     if raw is None or (float(raw).is_integer() and int(raw) in m.nodata):
         return
     shift = _power_of_ten(m, read)
@@ -339,6 +349,7 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
                 parsed[suffix] = (labels, groups)
         return parsed[suffix]
 
+    hidden = {part.label for part in table.index if not part.export}
     for m in table.metrics:
         rows: dict[str, Varbind] = {}
         for col in (m.oid, *m.fallback):
@@ -351,7 +362,8 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
             labels, groups = found
             if any(labels.get(k) != v for k, v in m.where.items()):
                 continue
-            final = {**p.labels, **{k: v for k, v in labels.items() if k not in m.where and v != ""}, **m.labels}
+            final = {**p.labels, **{k: v for k, v in labels.items() if k not in m.where and k not in hidden and v != ""},
+                     **m.labels}
             _reading(m, vb, lambda oid, index, g=groups: _other_cell(data, oid, g, index),
                      lambda oid, sfx=suffix: (data.cell(oid, sfx), f"{oid}.{sfx}"), final, guard, out)
 

@@ -169,6 +169,7 @@ class Metric(StrictModel):
     enum: TextMap | None = None
     enum_from: EnumFrom | None = None
     bits: TextMap | None = None
+    text_unit: str | None = Field(None, min_length=1, max_length=16)  # text value '16 A': the unit after the number
     nodata: list[int] = Field(default_factory=list)
     labels: TextMap = Field(default_factory=dict)
     where: TextMap = Field(default_factory=dict)
@@ -210,11 +211,15 @@ class Metric(StrictModel):
 
 class IndexPart(StrictModel):
     """One part of a table index: `int` is one sub-identifier; `string` a length-prefixed
-    octet string; `implied_string` the rest of the index as octets."""
+    octet string; `implied_string` the rest of the index as octets. `export: false` keeps the
+    part as the row's key (for lookups and `where`) without exporting it as a label, for a
+    running row number whose row is named by lookups (APC rPDU2PhaseStatusIndex, whose
+    rPDU2PhaseStatusModule and rPDU2PhaseStatusNumber say which PDU and phase)."""
 
     label: LabelName
     type: Literal["int", "string", "implied_string"] = "int"
     map: TextMap | None = None
+    export: bool = True
 
 
 class Lookup(StrictModel):

@@ -78,3 +78,38 @@ def test_bits_and_enum_together_or_bits_with_scaling_are_refused():
         Metric.model_validate({"name": "x_state", "oid": "1.2", "help": "xxx", "bits": {"0": "b"}, "scale": 2})
     with pytest.raises(ValidationError, match="bit position"):
         Metric.model_validate({"name": "x_state", "oid": "1.2", "help": "xxx", "bits": {"64": "b"}})
+
+
+def test_an_index_part_that_is_not_exported_keys_the_row_but_is_no_label():
+    from agent.profiles.doc import label_names
+
+    profile = Profile.model_validate({
+        "name": "rows", "description": "running row numbers",
+        "tables": [{"name": "phaseTable",
+                    "index": [{"label": "row", "export": False}],
+                    "lookups": [{"label": "pdu", "oid": "1.9.7.1.2"}, {"label": "phase", "oid": "1.9.7.1.3"}],
+                    "metrics": [{"name": "pdu_phase_current_amperes", "oid": "1.9.7.1.5", "help": "amps"},
+                                {"name": "pdu_phase_voltage_volts", "oid": "1.9.7.1.6", "help": "volts",
+                                 "where": {"row": "4"}}]}],
+    })
+    d = SnmpData()
+    d.add_column("1.9.7.1.2", [Varbind(f"1.9.7.1.2.{r}", t.INTEGER, 1 + (r - 1) // 3) for r in (1, 4)])
+    d.add_column("1.9.7.1.3", [Varbind(f"1.9.7.1.3.{r}", t.INTEGER, 1 + (r - 1) % 3) for r in (1, 4)])
+    d.add_column("1.9.7.1.5", [Varbind(f"1.9.7.1.5.{r}", t.INTEGER, 10 * r) for r in (1, 4)])
+    d.add_column("1.9.7.1.6", [Varbind(f"1.9.7.1.6.{r}", t.INTEGER, 230 + r) for r in (1, 4)])
+    got = {(s.metric, s.labels): s.value for s in evaluate(profile, d)}
+    assert got == {("tierwatch_pdu_phase_current_amperes", (("pdu", "1"), ("phase", "1"))): 10,
+                   ("tierwatch_pdu_phase_current_amperes", (("pdu", "2"), ("phase", "1"))): 40,
+                   ("tierwatch_pdu_phase_voltage_volts", (("pdu", "2"), ("phase", "1"))): 234}
+    table = profile.tables[0]
+    assert label_names(table, table.metrics[0]) == {"pdu", "phase"}
+
+
+@pytest.mark.parametrize(("sent", "value"), [(b"20 A", 20.0), (b"16A", 16.0), (b" 12.5 a ", 12.5), (b"32 V", None),
+                                             (b"A", None), (b"n/a", None)])
+def test_a_rating_sent_as_text_with_its_unit_is_read_only_in_that_unit(sent, value):
+    m = Metric.model_validate({"name": "pdu_breaker_rated_current_amperes", "oid": "1.9.8.0", "help": "rating",
+                               "text_unit": "A"})
+    profile = Profile.model_validate({"name": "t", "description": "text", "scalars": [m.model_dump(exclude_unset=True)]})
+    got = evaluate(profile, SnmpData(scalars={"1.9.8.0": Varbind("1.9.8.0", t.OCTET_STRING, sent)}))
+    assert [s.value for s in got] == ([] if value is None else [value])
