@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from agent.vocabulary import AUTO
 from tierwatch_common.configfile import ConfigProblem, Loaded, StrictModel, read_file
 from tierwatch_common.types import ByteSize, Duration, Ident, Labels, Secret
 
@@ -116,7 +117,7 @@ class SnmpTarget(StrictModel):
     address: str
     port: int = Field(161, ge=1, le=65535)
     credentials: str
-    profiles: list[str] = Field(default_factory=lambda: ["auto"], min_length=1)
+    profiles: list[str] = Field(default_factory=lambda: [AUTO], min_length=1)
     interval: Duration | None = None
     timeout: Duration = 10.0  # deadline for the whole poll
     packet_timeout: Duration = 2.0

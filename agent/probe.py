@@ -21,8 +21,10 @@ from agent.config import AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpTarget
 from agent.profiles.loader import load_profiles
 from agent.snmp.protocol import SnmpClientProtocol
 from agent.snmp.types import Endpoint, V3Auth
-from agent.sources.base import OK, PollResult
+from agent.sources.base import PollResult
+from agent.vocabulary import AUTO
 from tierwatch_common.configfile import ConfigError
+from tierwatch_common.vocabulary import OK
 
 ENV_COMMUNITY = "TIERWATCH_SNMP_COMMUNITY"
 ENV_AUTH_KEY = "TIERWATCH_SNMP_AUTH_KEY"
@@ -112,7 +114,7 @@ async def probe(endpoint: Endpoint, *, profiles: list[str] | None = None, profil
 
     loaded = load_profiles(profile_dirs or [])
     target = SnmpTarget(name="probe", address=endpoint.host, port=endpoint.port, credentials="probe",
-                        profiles=profiles or ["auto"], timeout=timeout)
+                        profiles=profiles or [AUTO], timeout=timeout)
     own = client is None
     if client is None:
         from agent.sources.factory import pysnmp_client

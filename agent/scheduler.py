@@ -21,7 +21,8 @@ import structlog
 
 from agent.clock import SYSTEM_CLOCK, Clock
 from agent.outbox import Outbox
-from agent.sources.base import ERROR, TIMEOUT, PollResult, Source
+from agent.sources.base import PollResult, Source
+from tierwatch_common.vocabulary import ERROR, OK, TIMEOUT, UNKNOWN
 from tierwatch_common.wire import Outcome
 
 log = structlog.get_logger("agent.scheduler")
@@ -67,7 +68,7 @@ class Scheduler:
                 result = PollResult(status=ERROR, reason=f"{type(exc).__name__}: {exc}"[:500])
             duration = clock.monotonic() - t0
         outcome = Outcome(source.target, result.status, started, duration, source.interval,
-                          len(result.readings), result.health if result.status == "ok" else "unknown",
+                          len(result.readings), result.health if result.status == OK else UNKNOWN,
                           result.reason[:1024], result.varbinds)
         return outcome, result
 

@@ -32,7 +32,8 @@ from collector.availability.records import FlushBatch
 from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
-from collector.availability.timeline import DEGRADED, DOWN, MAINT, OK, UNKNOWN
+from collector.availability.timeline import MAINT
+from collector.availability.vocabulary import DEGRADED, DOWN, OK, UNKNOWN
 from tierwatch_common.logs import setup_logging
 
 DAY = 86400.0

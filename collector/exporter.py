@@ -16,10 +16,9 @@ from prometheus_client.registry import Collector
 from collector import names
 from collector.store import SeriesStore
 from collector.textformat import FamilySink, FamilySpec, Sink, Steps, TextSink, finish, header, label_text, number
+from tierwatch_common.vocabulary import HEALTHS, STATUSES, counts_as_up
 
 STEP_SERIES = 5000  # series rendered between two pauses of a stepped rendering
-_STATUSES = ("ok", "timeout", "auth_error", "error")
-_HEALTHS = ("ok", "degraded", "critical", "unknown")
 _TA = (names.LABEL_TARGET, names.LABEL_AGENT)
 
 UP = FamilySpec(names.TARGET_UP, "gauge", "1 when the target's last poll succeeded and its health is not critical.",
@@ -113,10 +112,10 @@ class ReadingsExporter(Collector):
         for target, st in self.store.targets.items():
             o = st.outcome
             base = (target, st.agent)
-            sink.add(UP, base, 1.0 if o.status == "ok" and o.health != "critical" else 0.0)
-            for s in _STATUSES:
+            sink.add(UP, base, 1.0 if counts_as_up(o.status, o.health) else 0.0)
+            for s in STATUSES:
                 sink.add(STATUS, (*base, s), 1.0 if o.status == s else 0.0)
-            for h in _HEALTHS:
+            for h in HEALTHS:
                 sink.add(HEALTH, (*base, h), 1.0 if o.health == h else 0.0)
             sink.add(DURATION, base, o.duration)
             sink.add(LAST_POLL, base, o.started_at)

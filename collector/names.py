@@ -1,10 +1,9 @@
 """Metric and label names the collector exposes about itself and its targets (one place for all)."""
 
-PREFIX = "tierwatch_"
+# Labels the collector adds to every pushed series (shared with the agent, which may not use them).
+from tierwatch_common.vocabulary import LABEL_AGENT, LABEL_TARGET  # noqa: F401
 
-# Labels the collector adds to every pushed series.
-LABEL_TARGET = "target"
-LABEL_AGENT = "agent"
+PREFIX = "tierwatch_"
 
 # Per-target series derived from poll outcomes.
 TARGET_UP = "tierwatch_target_up"

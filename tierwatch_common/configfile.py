@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
+from tierwatch_common.vocabulary import names_a_secret
 from tierwatch_common.yamlsource import Path, Positions, YamlSyntaxError, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -122,18 +123,11 @@ def _message(err: dict[str, Any], model: type[BaseModel], path: Path) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    if "input" in err and kind not in ("missing",) and not _is_secret_path(path):
+    if "input" in err and kind not in ("missing",) and not names_a_secret(path):
         shown = err["input"]
         if isinstance(shown, (str, int, float, bool)) and len(str(shown)) < 60:
             msg = f"invalid value {shown!r}: {msg}"
     return msg
-
-
-SECRET_WORDS = ("token", "community", "auth_key", "priv_key", "password", "secret")
-
-
-def _is_secret_path(path: Path) -> bool:
-    return any(isinstance(p, str) and any(w in p for w in SECRET_WORDS) for p in path)
 
 
 def schema_problems(model: type[BaseModel], exc: pydantic.ValidationError, positions: Positions,

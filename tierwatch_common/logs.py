@@ -8,12 +8,12 @@ from typing import Any
 
 import structlog
 
-_REDACT_KEYS = ("token", "community", "auth_key", "priv_key", "password", "secret", "authorization")
+from tierwatch_common.vocabulary import is_secret_name
 
 
 def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     for key in list(event):
-        if any(word in key.lower() for word in _REDACT_KEYS):
+        if is_secret_name(key):
             event[key] = "<secret>"
     return event
 

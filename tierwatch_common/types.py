@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import pydantic
 from pydantic import BeforeValidator, Field, SecretStr
 
+from tierwatch_common.vocabulary import RESERVED_LABELS
 from tierwatch_common.wire import ID_RE, LABEL_NAME_RE
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
@@ -39,7 +40,7 @@ def _labels(v: Any) -> Any:
     if not isinstance(v, dict):
         return v
     for key, value in v.items():
-        if not isinstance(key, str) or not LABEL_NAME_RE.match(key) or key.startswith("__") or key in ("target", "agent"):
+        if not isinstance(key, str) or not LABEL_NAME_RE.match(key) or key.startswith("__") or key in RESERVED_LABELS:
             raise ValueError(f"label name {key!r} is not a valid Prometheus label name (or is reserved)")
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ValueError(f"label {key!r} must have a string value")

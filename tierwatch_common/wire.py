@@ -21,15 +21,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierwatch_common.vocabulary import HEALTHS, METRIC_TYPES, RESERVED_LABELS, STATUSES, UNKNOWN
+
 VERSION = 1
 
 METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 
-STATUSES = ("ok", "timeout", "auth_error", "error")
-HEALTHS = ("ok", "degraded", "critical", "unknown")
-METRIC_TYPES = ("gauge", "counter")
 
 # Hard limits; the collector may lower them in its config.
 MAX_METRIC_NAME = 200
@@ -38,7 +37,6 @@ MAX_LABEL_VALUE = 1024
 MAX_READINGS = 100_000
 MAX_OUTCOMES = 10_000
 MAX_ERRORS_REPORTED = 50
-RESERVED_LABELS = frozenset({"target", "agent"})
 
 
 @dataclass(slots=True, frozen=True)
@@ -58,7 +56,7 @@ class Outcome:
     duration: float
     interval: float
     readings: int
-    health: str = "unknown"
+    health: str = UNKNOWN
     reason: str = ""
     varbinds: int = 0
 
@@ -195,7 +193,7 @@ def _outcomes(items: Any, errs: _Errors) -> list[Outcome]:
             errs.add(f"{where}.target: invalid target name")
         if "status" in o and o["status"] not in STATUSES:
             errs.add(f"{where}.status: must be one of {', '.join(STATUSES)}")
-        if o.get("health", "unknown") not in HEALTHS:
+        if o.get("health", UNKNOWN) not in HEALTHS:
             errs.add(f"{where}.health: must be one of {', '.join(HEALTHS)}")
         if "started_at" in o and not _time(o["started_at"]):
             errs.add(f"{where}.started_at: must be a finite unix time in seconds")
@@ -213,7 +211,7 @@ def _outcomes(items: Any, errs: _Errors) -> list[Outcome]:
             errs.add(f"{where}.reason: must be a string of at most 1024 characters")
         if len(errs.items) + errs.dropped == n:
             out.append(Outcome(o["target"], o["status"], float(o["started_at"]), float(o["duration"]),
-                               float(iv), rc, o.get("health", "unknown"), reason, vb))
+                               float(iv), rc, o.get("health", UNKNOWN), reason, vb))
     return out
 
 

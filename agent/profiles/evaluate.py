@@ -16,9 +16,9 @@ from agent.profiles.counters import CounterGuard
 from agent.profiles.model import CONVERSIONS, MAX_POWER_OF_TEN, METRIC_PREFIX, Condition, Metric, Profile, Table
 from agent.snmp import types as t
 from agent.snmp.types import Varbind
+from agent.vocabulary import STATE_LABEL
+from tierwatch_common.vocabulary import CRITICAL, DEGRADED, OK
 
-_NUMERIC = {t.INTEGER, t.COUNTER32, t.COUNTER64, t.GAUGE32, t.TIMETICKS}
-HEALTH_ORDER = {"ok": 0, "degraded": 1, "critical": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ def number(vb: Varbind | None, unit: str | None = None) -> float | None:
     text without it is no number (a rating in another unit is never taken as this one)."""
     if vb is None:
         return None
-    if vb.kind in _NUMERIC and isinstance(vb.value, int):
+    if vb.kind in t.NUMERIC_KINDS and isinstance(vb.value, int):
         return vb.value
     if vb.kind == t.OCTET_STRING and isinstance(vb.value, bytes):
         try:
@@ -236,7 +236,7 @@ def set_bits(vb: Varbind) -> set[int] | None:
     """The bit positions set in a value: an integer counts from its least significant bit (a
     bit-field such as Liebert's lgpPduEntrySysStatus); an OctetString is SNMP BITS, where bit 0
     is the most significant bit of the first octet (RFC 2578)."""
-    if vb.kind in _NUMERIC and isinstance(vb.value, int) and vb.value >= 0:
+    if vb.kind in t.NUMERIC_KINDS and isinstance(vb.value, int) and vb.value >= 0:
         return {i for i in range(vb.value.bit_length()) if vb.value >> i & 1}
     if vb.kind == t.OCTET_STRING and isinstance(vb.value, bytes):
         return {8 * k + (7 - j) for k, octet in enumerate(vb.value) for j in range(8) if octet >> j & 1}
@@ -262,7 +262,7 @@ def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, ra
         for key, state in states.items():
             present[state] = present.get(state, False) or key == current
         for state, on in present.items():
-            pairs = tuple(sorted({**labels, "state": state}.items()))
+            pairs = tuple(sorted({**labels, STATE_LABEL: state}.items()))
             out.append(Sample(name, pairs, 1.0 if on else 0.0, oids))
         return
     if math.isfinite(value):
@@ -388,7 +388,7 @@ def _holds(cond: Condition, samples: Sequence[Sample]) -> list[str]:
         if any(labels.get(k) != v for k, v in cond.where.items()):
             continue
         if cond.states is not None:
-            if s.value == 1 and labels.get("state") in cond.states:
+            if s.value == 1 and labels.get(STATE_LABEL) in cond.states:
                 hits.append(f"{cond.metric}={labels['state']}")
         elif cond.below is not None and s.value < cond.below:
             hits.append(f"{cond.metric}={s.value:g} below {cond.below:g}")
@@ -411,7 +411,7 @@ def judge_health(profiles: Iterable[Profile], samples: Mapping[str, Sequence[Sam
         for cond in p.health.degraded:
             degraded.extend(_holds(cond, mine))
     if critical:
-        return "critical", "; ".join(dict.fromkeys(critical + degraded))
+        return CRITICAL, "; ".join(dict.fromkeys(critical + degraded))
     if degraded:
-        return "degraded", "; ".join(dict.fromkeys(degraded))
-    return "ok", ""
+        return DEGRADED, "; ".join(dict.fromkeys(degraded))
+    return OK, ""

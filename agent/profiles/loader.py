@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.profiles.model import Metric, Profile
+from agent.vocabulary import AUTO
 from tierwatch_common.configfile import ConfigError, ConfigProblem, load_file
+from tierwatch_common.vocabulary import CRITICAL, DEGRADED
 from tierwatch_common.yamlsource import Positions
 
 # The profiles shipped with tierwatch: config/profiles beside the packages (a source checkout or an
@@ -23,7 +25,6 @@ from tierwatch_common.yamlsource import Positions
 BUNDLED_DIR = Path(os.environ.get("TIERWATCH_PROFILES_DIR")
                    or Path(__file__).resolve().parents[2] / "config" / "profiles")
 
-AUTO = "auto"  # in a target's profile list: detect profiles by sysObjectID and probe OIDs
 
 
 @dataclass
@@ -157,7 +158,7 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
                         out.append(_problem(pos, (*where, key, "index"),
                                             f"index part {n} does not exist; this table has parts 0..{nparts - 1}",
                                             file))
-    for kind in ("critical", "degraded"):
+    for kind in (CRITICAL, DEGRADED):
         for i, cond in enumerate(getattr(p.health, kind)):
             where = ("health", kind, i)
             metric = by_name.get(cond.metric)

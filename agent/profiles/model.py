@@ -13,7 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from agent.vocabulary import AUTO, STATE_LABEL
 from tierwatch_common.configfile import StrictModel
+from tierwatch_common.vocabulary import RESERVED_LABELS
 from tierwatch_common.wire import LABEL_NAME_RE, METRIC_NAME_RE
 
 METRIC_PREFIX = "tierwatch_"
@@ -49,8 +51,11 @@ def _metric_name(v: str) -> str:
 MetricName = Annotated[str, AfterValidator(_metric_name)]
 
 
+_RESERVED = RESERVED_LABELS | {STATE_LABEL}
+
+
 def _label_name(v: str) -> str:
-    if not LABEL_NAME_RE.match(v) or v.startswith("__") or v in ("target", "agent", "state"):
+    if not LABEL_NAME_RE.match(v) or v.startswith("__") or v in _RESERVED:
         raise ValueError("must be a Prometheus label name (not 'target', 'agent' or 'state', which are reserved)")
     return v
 
@@ -311,7 +316,7 @@ class Profile(StrictModel):
 
     @model_validator(mode="after")
     def _name(self) -> Profile:
-        if not _PROFILE_NAME_RE.match(self.name) or self.name == "auto":
+        if not _PROFILE_NAME_RE.match(self.name) or self.name == AUTO:
             raise ValueError("profile name must be 1-64 lowercase letters, digits, '.', '_' or '-' (and not 'auto')")
         if not self.scalars and not self.tables:
             raise ValueError("a profile needs scalars, tables, or both")

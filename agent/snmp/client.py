@@ -83,7 +83,6 @@ _KINDS: dict[Any, str] = {
 }
 _ABSENT = {rfc1905.NoSuchObject.tagSet, rfc1905.NoSuchInstance.tagSet}
 _END = rfc1905.EndOfMibView.tagSet
-_NUMERIC = {t.INTEGER, t.COUNTER32, t.GAUGE32, t.TIMETICKS, t.COUNTER64}
 
 
 def to_varbind(oid: Any, value: Any) -> Varbind | None:
@@ -95,7 +94,7 @@ def to_varbind(oid: Any, value: Any) -> Varbind | None:
     kind = _KINDS.get(tag)
     if kind is None:  # an application type we do not know: keep its raw octets
         return Varbind(name, t.OPAQUE, bytes(value.asOctets()) if hasattr(value, "asOctets") else b"")
-    if kind in _NUMERIC:
+    if kind in t.NUMERIC_KINDS:
         return Varbind(name, kind, int(value))
     if kind == t.IP_ADDRESS:
         return Varbind(name, kind, ".".join(str(b) for b in value.asOctets()))

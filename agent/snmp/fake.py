@@ -28,7 +28,6 @@ TAGS: dict[int, str] = {
     68: t.OPAQUE,
     70: t.COUNTER64,
 }
-_NUMERIC = {t.INTEGER, t.COUNTER32, t.GAUGE32, t.TIMETICKS, t.COUNTER64}
 
 
 def oid_key(oid: str) -> tuple[int, ...]:
@@ -49,7 +48,7 @@ def parse_value(tag: str, raw: str) -> tuple[str, int | bytes | str]:
         raise ValueError(f"unknown snmprec type tag {tag!r}")
     kind = TAGS[num]
     data = bytes.fromhex(raw) if is_hex else raw.encode("utf-8", "surrogateescape")
-    if kind in _NUMERIC:
+    if kind in t.NUMERIC_KINDS:
         return kind, int(data.decode() or 0)
     if kind in (t.OCTET_STRING, t.OPAQUE):
         return kind, data

@@ -15,6 +15,7 @@ GAUGE32 = "Gauge32"
 TIMETICKS = "TimeTicks"
 OPAQUE = "Opaque"
 NULL = "Null"
+NUMERIC_KINDS = frozenset({INTEGER, COUNTER32, COUNTER64, GAUGE32, TIMETICKS})  # values that are ints
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tierwatch_common.vocabulary import OK, UNKNOWN
 from tierwatch_common.wire import Reading
-
-# Poll statuses, as carried in the wire format's outcomes.
-OK, TIMEOUT, AUTH_ERROR, ERROR = "ok", "timeout", "auth_error", "error"
 
 
 @dataclass
@@ -22,7 +20,7 @@ class PollResult:
     """One poll of one target.
 
     `status` says whether the target answered; `health` is the profile's verdict on
-    what it answered ("ok", "degraded", "critical", "unknown"), with `reason` naming
+    what it answered (one of `tierwatch_common.vocabulary.HEALTHS`), with `reason` naming
     the state that decided it. `oids[i]` is the instance OID (or list of OIDs for a
     derived value) that `readings[i]` came from; empty for non-SNMP sources.
     """
@@ -30,7 +28,7 @@ class PollResult:
     status: str = OK
     readings: list[Reading] = field(default_factory=list)
     metrics: dict[str, MetricInfo] = field(default_factory=dict)
-    health: str = "unknown"
+    health: str = UNKNOWN
     reason: str = ""
     varbinds: int = 0
     oids: list[str | list[str]] = field(default_factory=list)

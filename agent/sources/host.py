@@ -13,7 +13,8 @@ import time
 import psutil
 
 from agent import names as n
-from agent.sources.base import OK, MetricInfo, PollResult
+from agent.sources.base import MetricInfo, PollResult
+from tierwatch_common.vocabulary import OK
 from tierwatch_common.wire import Reading
 
 PSEUDO_FSTYPES = frozenset({
@@ -74,7 +75,7 @@ class HostSource:
 
     async def poll(self) -> PollResult:
         readings = await asyncio.to_thread(self.collect)
-        return PollResult(status=OK, readings=readings, metrics=METRICS, health="ok")
+        return PollResult(status=OK, readings=readings, metrics=METRICS, health=OK)
 
     async def close(self) -> None:
         return None

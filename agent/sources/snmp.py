@@ -19,12 +19,14 @@ from agent.config import SnmpTarget
 from agent.profiles.counters import CounterGuard
 from agent.profiles.detect import SYS_OBJECT_ID, SYS_UPTIME, detect, populated, probe_oids, probe_subtrees
 from agent.profiles.evaluate import Sample, SnmpData, evaluate, judge_health, plan
-from agent.profiles.loader import AUTO, ProfileSet
+from agent.profiles.loader import ProfileSet
 from agent.profiles.model import METRIC_PREFIX, Profile
 from agent.snmp.errors import EndOfMib, ErrorStatus, NoSuchObject, SnmpAuthError, SnmpError, SnmpTimeout
 from agent.snmp.protocol import SnmpClientProtocol
 from agent.snmp.types import Endpoint, Varbind
-from agent.sources.base import AUTH_ERROR, ERROR, OK, TIMEOUT, MetricInfo, PollResult
+from agent.sources.base import MetricInfo, PollResult
+from agent.vocabulary import AUTO
+from tierwatch_common.vocabulary import AUTH_ERROR, ERROR, OK, TIMEOUT, UNKNOWN
 from tierwatch_common.wire import Reading
 
 log = structlog.get_logger("tierwatch.agent.snmp")
@@ -133,7 +135,7 @@ class SnmpSource:
                      sys_object_id=sys_oid)
         result = PollResult(sys_object_id=sys_oid, profiles=self.selected_profiles)
         if not self._selected:
-            result.health, result.reason = "unknown", "no profile matches this device"
+            result.health, result.reason = UNKNOWN, "no profile matches this device"
             result.varbinds = varbinds
             return result
 

@@ -27,7 +27,9 @@ from collector.availability.errors import (
     WrongMaintenancePhase)
 from collector.availability.maintenance import parse_request
 from collector.availability.report import Snapshot
-from collector.availability.timeline import MAINT, STATE_NAMES
+from collector.availability.maintenance import ENDED
+from collector.availability.timeline import split_bucket
+from collector.availability.vocabulary import GROUP, state_name
 
 log = structlog.get_logger(__name__)
 
@@ -104,12 +106,15 @@ class AvailabilityApi:
         svc = snap.services[0]
         out = snap.service_json(0)
         out["name"] = name
-        out["transitions"] = [{"at": t, "state": STATE_NAMES[b % MAINT], "maintenance": b >= MAINT,
-                               "reason": reason} for t, b, reason in reversed(svc.recent)]
+        transitions = []
+        for t, bucket, reason in reversed(svc.recent):
+            state, maint = split_bucket(bucket)
+            transitions.append({"at": t, "state": state_name(state), "maintenance": maint, "reason": reason})
+        out["transitions"] = transitions
         now = snap.frame.now
         out["maintenance"] = [w.to_json(now) for w in self._engine.maintenance.values()
-                              if name in w.services and w.status(now) != "ended"]
-        if svc.kind == "group":
+                              if name in w.services and w.status(now) != ENDED]
+        if svc.kind == GROUP:
             spec = self._engine.graph.specs[name]
             out["rule"] = spec.describe()
             out["members"] = list(spec.members)

@@ -22,10 +22,13 @@ from collector.availability.groups import GroupGraph, as_member, evaluate
 from collector.availability.maintenance import ENDED, SCHEDULED, MaintenanceWindow, from_config, new_id
 from collector.availability.records import FlushBatch, StoredService
 from collector.availability.report import Snapshot
-from collector.availability.service import GROUP, TARGET, Service
+from collector.availability.service import Service
 from collector.availability.settings import AvailabilitySettings
-from collector.availability.timeline import DEGRADED, DOWN, MAINT, OK, STATE_NAMES, UNKNOWN, bucket_of
+from collector.availability.timeline import bucket_of, split_bucket
+from collector.availability.vocabulary import (
+    DEGRADED, DOWN, GROUP, MAINTENANCE, OK, TARGET, UNKNOWN, UP_STATES, state_name)
 from collector.availability.windows import Frame, WindowClock
+from tierwatch_common import vocabulary as shared
 
 log = structlog.get_logger(__name__)
 
@@ -103,9 +106,9 @@ class AvailabilityEngine:
             svc = self._create(target, TARGET, t)
         else:
             t = max(t, svc.settled)      # an event applied just now may have moved it
-        if status != "ok" or health == "critical":
+        if not shared.counts_as_up(status, health):
             state = DOWN
-        elif health == "degraded":
+        elif health == shared.DEGRADED:
             state = DEGRADED
         else:
             state = OK
@@ -127,8 +130,7 @@ class AvailabilityEngine:
         svc = self._create(name, stored.kind, stored.created_at)
         svc.timeline = stored.timeline
         svc.last_at, svc.staleness, svc.floor = stored.last_at, stored.staleness, stored.floor
-        bucket = stored.timeline.last_bucket
-        svc.state, svc.maint = bucket & (MAINT - 1), bucket >= MAINT
+        svc.state, svc.maint = split_bucket(stored.timeline.last_bucket)
         svc.recent.extend(stored.recent)
         svc.version += 1
         self.transitions += len(stored.timeline)
@@ -159,7 +161,7 @@ class AvailabilityEngine:
         if previous != state and not self.quiet:
             event = log.info if state == OK else log.warning
             event("service_state_changed", service=svc.name, kind=svc.kind, at=at,
-                  state=STATE_NAMES[state], previous=STATE_NAMES[previous] if previous >= 0 else None,
+                  state=state_name(state), previous=state_name(previous) if previous >= 0 else None,
                   maintenance=maint, reason=reason)
         for group in self.graph.ancestors(svc.name):
             self.evaluate_group(group, at)
@@ -181,11 +183,11 @@ class AvailabilityEngine:
         state = evaluate(spec.need, values)
         nominal = evaluate(spec.need, [self._member_value(m, True) for m in spec.members])
         svc.nominal = nominal
-        caused = state not in (OK, DEGRADED) and nominal in (OK, DEGRADED)
+        caused = state not in UP_STATES and nominal in UP_STATES
         maint = caused or self._named.get(name, 0) > 0
         if state == svc.state and maint == svc.maint:
             return
-        lacking = [f"{m}: {'maintenance' if self._named.get(m, 0) else STATE_NAMES[v]}"
+        lacking = [f"{m}: {MAINTENANCE if self._named.get(m, 0) else state_name(v)}"
                    for m, v in zip(spec.members, values) if v != OK]
         svc.reason = ", ".join(lacking)
         self._set(svc, at, state, maint, svc.reason)

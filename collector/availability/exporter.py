@@ -14,23 +14,14 @@ from prometheus_client.registry import Collector
 from collector.availability import names as n
 from collector.availability.engine import AvailabilityEngine
 from collector.availability.report import figures
-from collector.availability.service import GROUP, Service, counters
+from collector.availability.service import counters
 from collector.availability.settings import SloPolicy
 from collector.availability.timeline import WIDTH
+from collector.availability.vocabulary import GROUP, GROUP_STATES, SERVICE_STATES
 from collector.availability.windows import Frame
 from collector.textformat import FamilySink, FamilySpec, Sink, Steps, TextSink, finish
 
 log = structlog.get_logger(__name__)
-
-_GROUP_STATES = ("ok", "degraded", "down", "unknown")
-_TARGET_STATES = ("up", "degraded", "down", "unknown")
-
-
-def service_state_label(svc: Service) -> str:
-    if svc.maint and (svc.kind != GROUP or svc.state not in (0, 1)):
-        return "maintenance"
-    return _TARGET_STATES[svc.state]
-
 
 @dataclass(frozen=True, slots=True)
 class _Row:
@@ -72,7 +63,7 @@ class AvailabilityExporter(Collector):
     def _freeze(self) -> _Frozen:
         engine = self._engine
         snap = engine.compute()
-        rows = [_Row(svc.name, svc.kind, svc.state, service_state_label(svc),
+        rows = [_Row(svc.name, svc.kind, svc.state, svc.label,
                      tuple(counters(svc.cum_at_settled(engine.settled_of(svc)))), svc.policy)
                 for svc in snap.services]
         return _Frozen(snap.frame, rows, snap.values, engine.compute_seconds, engine.stats())
@@ -157,10 +148,10 @@ def emit_steps(frozen: _Frozen, sink: Sink) -> Iterator[None]:
             yield
         name = svc.name
         current = svc.label
-        for label in n.SERVICE_STATES:
+        for label in SERVICE_STATES:
             add(STATE, (name, label), 1.0 if label == current else 0.0)
         if svc.kind == GROUP:
-            for g, label in enumerate(_GROUP_STATES):
+            for g, label in enumerate(GROUP_STATES):
                 add(GROUP_STATE, (name, label), 1.0 if g == svc.state else 0.0)
         one = (name,)
         for spec, value in zip(COUNTERS, svc.counters):

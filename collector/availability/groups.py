@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from collector.availability.settings import GroupSpec
-from collector.availability.timeline import DEGRADED, DOWN, OK, STATE_NAMES, UNKNOWN
+from collector.availability.vocabulary import DEGRADED, DOWN, MAINTENANCE, OK, UNKNOWN, UP_STATES, state_name
 
 
 def as_member(state: int, in_maintenance: bool) -> int:
@@ -127,21 +127,21 @@ class GroupGraph:
         out: list[Conflict] = []
         for g in sorted(affected, key=self._rank.__getitem__):
             state, named = current(g)
-            if as_member(state, named) not in (OK, DEGRADED):
+            if as_member(state, named) not in UP_STATES:
                 continue          # already not up: work on it does not make it worse
             spec = self.specs[g]
             after = evaluate(spec.need, (hypothetical(m) for m in spec.members))
-            if after in (OK, DEGRADED):
+            if after in UP_STATES:
                 continue
             details = []
             for m in spec.members:
                 v = hypothetical(m)
-                if v in (OK, DEGRADED):
+                if v in UP_STATES:
                     continue
-                why = "maintenance" if m in unavailable else STATE_NAMES[v]
+                why = MAINTENANCE if m in unavailable else state_name(v)
                 details.append(f"{m}: {why}")
-            up = sum(1 for m in spec.members if hypothetical(m) in (OK, DEGRADED))
-            out.append(Conflict(g, f"group '{g}' ({spec.describe()}) would be {STATE_NAMES[after]}: "
+            up = sum(1 for m in spec.members if hypothetical(m) in UP_STATES)
+            out.append(Conflict(g, f"group '{g}' ({spec.describe()}) would be {state_name(after)}: "
                                    f"it needs {spec.need} member(s) up and would have {up} "
                                    f"({', '.join(details)})"))
         return out

@@ -18,8 +18,7 @@ LABEL_KIND = "kind"
 # Label values
 KIND_PLANNED = "planned"
 KIND_UNPLANNED = "unplanned"
-SERVICE_STATES = ("up", "degraded", "down", "unknown", "maintenance")
-GROUP_STATES = ("ok", "degraded", "down", "unknown")
+# the state words (label values of SERVICE_STATE and GROUP_STATE) are in vocabulary.py
 
 # Current state, one series per state, 1 for the current one
 SERVICE_STATE = PREFIX + "service_state"

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from collector.availability.service import Service
 from collector.availability.settings import SloPolicy
-from collector.availability.timeline import DEGRADED, DOWN, MAINT, OK, UNKNOWN, WIDTH
+from collector.availability.timeline import MAINT, WIDTH
+from collector.availability.vocabulary import DEGRADED, DOWN, OK, TARGET, UNKNOWN
 from collector.availability.windows import Frame
 
 
@@ -105,8 +106,8 @@ class Snapshot:
         frame = self.frame
         return {
             "kind": svc.kind,
-            "state": state_name(svc),
-            "health": svc.health if svc.kind == "target" else None,
+            "state": svc.label,
+            "health": svc.health if svc.kind == TARGET else None,
             "reason": svc.reason,
             "since": svc.timeline.last_time,
             "slo": svc.policy.objective,
@@ -116,12 +117,3 @@ class Snapshot:
                         for w, name in enumerate(frame.names)},
         }
 
-
-def state_name(svc: Service) -> str:
-    """Current state as exposed: up/degraded/down/unknown/maintenance for targets,
-    ok/degraded/down/unknown for groups (their maintenance shows in their members)."""
-    if svc.kind == "group":
-        return ("ok", "degraded", "down", "unknown")[svc.state]
-    if svc.maint:
-        return "maintenance"
-    return ("up", "degraded", "down", "unknown")[svc.state]

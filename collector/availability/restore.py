@@ -15,8 +15,7 @@ import structlog
 
 from collector.availability.engine import AvailabilityEngine
 from collector.availability.records import LoadedState
-from collector.availability.service import GROUP, TARGET
-from collector.availability.timeline import UNKNOWN
+from collector.availability.vocabulary import GROUP, TARGET, UNKNOWN
 
 log = structlog.get_logger(__name__)
 

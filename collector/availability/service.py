@@ -16,13 +16,12 @@ from collections import deque
 from collections.abc import Sequence
 
 from collector.availability.settings import SloPolicy
-from collector.availability.timeline import (
-    DEGRADED, DOWN, MAINT, OK, UNKNOWN, UNTRACKED, WIDTH, Cursor, Timeline)
+from collector.availability.timeline import MAINT, UNTRACKED, WIDTH, Cursor, Timeline
+from collector.availability.vocabulary import DEGRADED, DOWN, OK, UNKNOWN, UP_STATES, state_label
 from collector.availability.windows import Frame
+from tierwatch_common import vocabulary as shared
 
 _INF = float("inf")
-
-TARGET, GROUP = "target", "group"
 
 
 class Service:
@@ -47,7 +46,7 @@ class Service:
         self.last_at = created_at        # targets: time of the last outcome
         self.staleness = _INF            # targets: silence after which the state is unknown
         self.floor = created_at          # history before this instant is final
-        self.health = "unknown"
+        self.health = shared.UNKNOWN
         self.reason = ""
         self.recent: deque[tuple[float, int, str]] = deque(maxlen=recent)
         self.version = 0
@@ -63,7 +62,12 @@ class Service:
 
     @property
     def is_up(self) -> bool:
-        return self.state in (OK, DEGRADED) and not self.maint
+        return self.state in UP_STATES and not self.maint
+
+    @property
+    def label(self) -> str:
+        """The current state as the API and /metrics name it (see ``vocabulary.state_label``)."""
+        return state_label(self.kind, self.state, self.maint)
 
     @property
     def settled(self) -> float:

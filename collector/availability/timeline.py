@@ -1,6 +1,7 @@
 """One service's history as transitions, with cumulative time per bucket for O(1) window sums.
 
-A *bucket* is the pair (state, maintenance) packed in a small int: ``state + 4 * maint``.
+A *bucket* is the pair (state, maintenance) packed in a small int: ``state + 4 * maint``
+(states as in ``vocabulary``).
 ``F(t)`` is the vector of seconds spent in each bucket from the first transition to ``t``;
 the time in a window ``[a, b]`` is ``F(b) - F(a)``, whatever the window's length.
 
@@ -16,16 +17,19 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 
-OK, DEGRADED, DOWN, UNKNOWN = 0, 1, 2, 3
 MAINT = 4                    # flag added to a state
 UNTRACKED = 8                # before the service's first transition; never stored
 WIDTH = 9                    # length of an F vector (index UNTRACKED is scratch space)
-STATE_NAMES = ("ok", "degraded", "down", "unknown")
 CHECKPOINT = 16
 
 
 def bucket_of(state: int, maintenance: bool) -> int:
     return state + MAINT if maintenance else state
+
+
+def split_bucket(bucket: int) -> tuple[int, bool]:
+    """(state, under maintenance) of a bucket."""
+    return bucket & (MAINT - 1), bucket >= MAINT
 
 
 _ZEROS = array("d", [0.0] * WIDTH)

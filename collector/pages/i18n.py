@@ -56,7 +56,6 @@ TEXT: dict[str, tuple[str, str]] = {   # key → (fr, en)
     "members": ("Membres", "Members"),
     "rule": ("Règle", "Rule"),
     # states
-    "state.up": ("opérationnel", "up"),
     "state.ok": ("nominal", "ok"),
     "state.degraded": ("dégradé", "degraded"),
     "state.down": ("en panne", "down"),

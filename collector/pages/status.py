@@ -17,7 +17,8 @@ from typing import Any
 from aiohttp import web
 
 from collector.availability.engine import AvailabilityEngine
-from collector.availability.report import Snapshot, state_name
+from collector.availability.report import Snapshot
+from collector.availability.vocabulary import GROUP
 from collector.pages.i18n import LANGS, Words, pick_lang
 from collector.pages.templates import render
 
@@ -34,7 +35,7 @@ CAPACITY_KEY = web.AppKey("capacity_provider", object)
 class Row:
     name: str
     kind: str
-    state: str                  # up | ok | degraded | down | unknown | maintenance
+    state: str                  # one of vocabulary.SERVICE_STATES
     reason: str
     since: float | None
     figures: list[dict[str, Any]] = field(default_factory=list)   # per shown window
@@ -57,16 +58,16 @@ def build_rows(engine: AvailabilityEngine, snap: Snapshot, windows: list[int]) -
             figs.append({"availability": f.availability, "remaining": f.budget_remaining,
                          "remaining_ratio": f.budget_remaining_ratio, "allowed": f.budget_allowed,
                          "slo": svc.policy.objective})
-        row = Row(svc.name, svc.kind, state_name(svc), svc.reason,
+        row = Row(svc.name, svc.kind, svc.label, svc.reason,
                   svc.timeline.last_time if len(svc.timeline) else None, figs)
-        if svc.kind == "group" and svc.name in engine.graph.specs:
+        if svc.kind == GROUP and svc.name in engine.graph.specs:
             spec = engine.graph.specs[svc.name]
             row.members, row.rule = list(spec.members), spec.describe()
         rows.append(row)
     return rows
 
 
-BAD_FIRST = {"down": 0, "unknown": 1, "degraded": 2, "maintenance": 3, "up": 4, "ok": 4}
+BAD_FIRST = {"down": 0, "unknown": 1, "degraded": 2, "maintenance": 3, "ok": 4}
 
 
 def status_context(engine: AvailabilityEngine, words: Words, *, site: str,
@@ -76,8 +77,8 @@ def status_context(engine: AvailabilityEngine, words: Words, *, site: str,
     windows = shown_windows(list(frame.names))
     rows = build_rows(engine, snap, windows)
     rows.sort(key=lambda r: (BAD_FIRST.get(r.state, 5), r.name))
-    groups = [r for r in rows if r.kind == "group"]
-    targets = [r for r in rows if r.kind != "group"]
+    groups = [r for r in rows if r.kind == GROUP]
+    targets = [r for r in rows if r.kind != GROUP]
     now = frame.now
     windows_all = sorted(engine.maintenance.values(), key=lambda w: (w.start, w.id))
     active = [w for w in windows_all if w.status(now) == "active"]

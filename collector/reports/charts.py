@@ -16,10 +16,11 @@ from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 
+from collector.availability.vocabulary import SERVICE_STATES
 from collector.pages.i18n import Words
 from collector.reports.figures import Report, ServiceReport
 
-STATE_COLOURS = {"up": colors.HexColor("#17803d"), "degraded": colors.HexColor("#d97706"),
+STATE_COLOURS = {"ok": colors.HexColor("#17803d"), "degraded": colors.HexColor("#d97706"),
                  "down": colors.HexColor("#c62828"), "unknown": colors.HexColor("#9aa3af"),
                  "maintenance": colors.HexColor("#1d4ed8")}
 LINE_COLOURS = [colors.HexColor(c) for c in ("#c62828", "#1d4ed8", "#d97706", "#6d28d9", "#0f766e",
@@ -60,7 +61,7 @@ def timeline(report: Report, services: list[ServiceReport], words: Words, font: 
             d.add(Rect(xa, y, w, bar, fillColor=colour, strokeColor=None))
     _ticks(report, words, d, x0, x1, 20, font)
     lx = x0
-    for state in ("up", "degraded", "down", "unknown", "maintenance"):
+    for state in SERVICE_STATES:
         d.add(Rect(lx, 2, 7, 7, fillColor=STATE_COLOURS[state], strokeColor=None))
         text = words.state(state)
         d.add(String(lx + 9, 3, text, fontName=font, fontSize=6.5))

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from collector.availability.maintenance import MaintenanceWindow
 from collector.availability.report import WindowFigures, figures
 from collector.availability.settings import AvailabilitySettings
-from collector.availability.timeline import DEGRADED, DOWN, MAINT, OK, UNKNOWN, WIDTH
+from collector.availability.timeline import WIDTH, split_bucket
+from collector.availability.vocabulary import DOWN, GROUP, state_name
 from collector.reports.history import History, ServiceHistory
 
-STATE_OF_BUCKET = {OK: "up", DEGRADED: "degraded", DOWN: "down", UNKNOWN: "unknown"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +74,28 @@ class Report:
 
     @property
     def groups(self) -> list[ServiceReport]:
-        return [s for s in self.services if s.kind == "group"]
+        return [s for s in self.services if s.kind == GROUP]
 
     @property
     def targets(self) -> list[ServiceReport]:
-        return [s for s in self.services if s.kind != "group"]
+        return [s for s in self.services if s.kind != GROUP]
 
     @property
     def incidents(self) -> list[tuple[ServiceReport, Incident]]:
         return sorted(((s, i) for s in self.services for i in s.incidents), key=lambda p: (p[1].start, p[0].name))
 
 
+def _segment(a: float, b: float, bucket: int) -> tuple[float, float, str, bool]:
+    state, maint = split_bucket(bucket)
+    return a, b, state_name(state), maint
+
+
 def incidents_of(segments: list[tuple[float, float, int, str]], data_end: float) -> list[Incident]:
     out: list[Incident] = []
     for a, b, bucket, reason in segments:
-        if bucket % MAINT != DOWN:
+        state, planned = split_bucket(bucket)
+        if state != DOWN:
             continue
-        planned = bucket >= MAINT
         last = out[-1] if out else None
         if last is not None and last.end == a and last.planned == planned:
             out[-1] = Incident(last.start, b, planned, last.reason, b >= data_end)
@@ -114,7 +119,7 @@ def service_report(history: ServiceHistory, settings: AvailabilitySettings, star
         figures=figures(v, 0, policy, period_seconds), tracked=sum(b - a for a, b, _, _ in segments),
         incidents=incidents_of(segments, end),
         maintenance=[w for w in windows if history.name in w.services],
-        segments=[(a, b, STATE_OF_BUCKET[bucket % MAINT], bucket >= MAINT) for a, b, bucket, _ in segments],
+        segments=[_segment(a, b, bucket) for a, b, bucket, _ in segments],
         burn=burn)
 
 
@@ -124,5 +129,5 @@ def build_report(history: History, settings: AvailabilitySettings, site: str) ->
     services = [service_report(h, settings, period.start, end, period.seconds, history.maintenance)
                 for h in history.services.values()]
     services = [s for s in services if s.tracked > 0]
-    services.sort(key=lambda s: (s.kind != "group", s.name))
+    services.sort(key=lambda s: (s.kind != GROUP, s.name))
     return Report(site, period.label, period.start, end, period.end, services)

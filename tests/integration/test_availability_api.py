@@ -163,6 +163,25 @@ async def test_each_refusal_of_the_engine_answers_its_own_code_with_the_sentence
     assert (status, answer) == (400, {"error": "the body must be a JSON object", "conflicts": []})
 
 
+async def test_the_json_api_and_metrics_name_every_service_s_state_with_the_same_word(server: Server) -> None:
+    server.observe("crac-4", "ok", "degraded")
+    status, _ = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
+                                  json={"services": ["pdu-a"], "reason": "controller swap"})
+    assert status == 201
+    server.observe("pdu-b", "timeout", "unknown")         # the group is down because pdu-a is worked on
+    _, body = await server.call("GET", "/api/v1/availability")
+    in_json = {name: svc["state"] for name, svc in body["services"].items()}
+    families = {f.name: f for f in text_string_to_metric_families(generate_latest(server.registry).decode())}
+    on_metrics = {s.labels["service"]: s.labels["state"] for s in families["tierwatch_service_state"].samples
+                  if s.value == 1}
+    assert in_json == on_metrics
+    assert in_json["pdu-a"] == "maintenance" and in_json["rack-power"] == "maintenance"
+    assert in_json["pdu-b"] == "down" and in_json["crac-4"] == "degraded" and in_json["crac-1"] == "ok"
+    assert in_json["hall-cooling"] == "degraded"
+    groups = {s.labels["group"]: s.labels["state"] for s in families["tierwatch_group_state"].samples if s.value == 1}
+    assert groups == {"rack-power": "down", "hall-cooling": "degraded"}
+
+
 async def test_an_invalid_maintenance_request_gets_a_400_that_says_what_is_wrong(server: Server) -> None:
     status, answer = await server.call("POST", "/api/v1/maintenance", headers=AUTH,
                                        json={"services": ["pdu-a"], "reson": "typo"})
@@ -177,7 +196,7 @@ async def test_metrics_expose_states_counters_and_window_figures_and_pass_promto
     text = generate_latest(server.registry).decode()
     families = {f.name: f for f in text_string_to_metric_families(text)}
     state = {(s.labels["service"], s.labels["state"]): s.value for s in families["tierwatch_service_state"].samples}
-    assert state[("pdu-a", "down")] == 1 and state[("pdu-a", "up")] == 0
+    assert state[("pdu-a", "down")] == 1 and state[("pdu-a", "ok")] == 0
     group = {(s.labels["group"], s.labels["state"]): s.value for s in families["tierwatch_group_state"].samples}
     assert group[("rack-power", "degraded")] == 1
     assert "tierwatch_service_up_seconds" in families                         # exposed as ..._total

@@ -18,9 +18,9 @@ from agent.profiles.loader import load_profiles
 from agent.snmp.client import SnmpClient
 from agent.snmp.errors import SnmpError
 from agent.snmp.types import Endpoint
-from agent.sources.base import OK
 from agent.sources.snmp import SnmpSource
 from tests.peers.snmpsim import RESPONDER, SnmpsimPeer
+from tierwatch_common.vocabulary import OK
 
 pytestmark = pytest.mark.integration
 

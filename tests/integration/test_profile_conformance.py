@@ -28,9 +28,10 @@ import yaml
 from agent.config import SnmpTarget
 from agent.profiles.loader import load_profiles
 from agent.snmp.client import SnmpClient
-from agent.sources.base import OK, PollResult
+from agent.sources.base import PollResult
 from agent.sources.snmp import SnmpSource
 from tests.shared_devices import EXPECTED_DIR, requires_shared_devices
+from tierwatch_common.vocabulary import OK
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared, requires_shared_devices]
 

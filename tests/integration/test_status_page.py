@@ -25,7 +25,7 @@ OUTPUT = Path(__file__).resolve().parents[2] / ".test-output" / "status-page"
 GROUPS = {"rack-a01-power": {"any_of": ["pdu-a01-a", "pdu-a01-b"]},
           "hall-cooling": {"at_least": 2, "of": ["crac-1", "crac-2", "crac-3"]}}
 COLOURS = {"degraded": "rgb(180, 83, 9)", "down": "rgb(198, 40, 40)", "maintenance": "rgb(29, 78, 216)",
-           "up": "rgb(23, 128, 61)", "ok": "rgb(23, 128, 61)"}
+           "ok": "rgb(23, 128, 61)"}
 
 READ_DOM = """(() => {
   const rows = {};
@@ -85,7 +85,7 @@ async def test_the_status_page_shows_states_in_colour_maintenance_and_devices_do
     assert group["state"] == "degraded" and group["text"] == "dégradé" and group["colour"] == COLOURS["degraded"]
     assert fr["rows"]["pdu-a01-b"]["colour"] == COLOURS["down"]
     assert fr["rows"]["crac-2"]["state"] == "maintenance" and fr["rows"]["crac-2"]["colour"] == COLOURS["maintenance"]
-    assert fr["rows"]["pdu-a01-a"]["colour"] == COLOURS["up"]
+    assert fr["rows"]["pdu-a01-a"]["state"] == "ok" and fr["rows"]["pdu-a01-a"]["colour"] == COLOURS["ok"]
     assert any("rack-a01-power" in d and "pdu-a01-b" in d for d in fr["degraded"]), fr["degraded"]
     assert any("crac-2" in m and "remplacement filtre" in m and "noc" in m for m in fr["maintenance"]), fr["maintenance"]
     assert any(d.startswith("en panne") and "ups-b" in d and "ups_output_source_state=none" in d for d in fr["down"])

@@ -11,7 +11,7 @@ from collector.availability.restore import open_engine
 from collector.availability.service import counters
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
-from collector.availability.timeline import DEGRADED, DOWN, OK, UNKNOWN
+from collector.availability.vocabulary import DEGRADED, DOWN, OK, UNKNOWN
 
 T0 = 1_750_000_000.0
 THIRTY_DAYS = 30 * 86400

@@ -8,7 +8,7 @@ from collector.availability.engine import AvailabilityEngine
 from collector.availability.errors import RedundancyWouldBeLost
 from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
-from collector.availability.timeline import DEGRADED, DOWN, OK, UNKNOWN
+from collector.availability.vocabulary import DEGRADED, DOWN, OK, UNKNOWN
 
 GROUPS = {
     "rack-power": {"any_of": ["pdu-a", "pdu-b"]},
