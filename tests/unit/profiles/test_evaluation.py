@@ -195,3 +195,4 @@ def test_consecutive_index_parts_that_share_a_label_make_one_label_joined_with_a
     got = series(evaluate(probes, d), "environment_temperature_celsius")
     assert got == {(("sensor_id", "1.1"),): (21.0, "1.9.30.1.6.1.1"),
                    (("sensor", "rack 2 top"), ("sensor_id", "2.1")): (24.0, "1.9.30.1.6.2.1")}
+
