@@ -84,3 +84,36 @@ async def test_a_liebert_ups_on_battery_without_output_or_failing_its_test_is_no
         profiles, changes, health, reason):
     result = await poll(profiles, "liebert-gxt-ups", **changes)
     assert result.health == health and reason in result.reason
+
+
+MGE_ON_BATTERY = "1.3.6.1.4.1.705.1.7.3.0"   # upsmgOutputOnBattery.0
+MGE_REPLACE = "1.3.6.1.4.1.705.1.5.11.0"     # upsmgBatteryReplacement.0
+
+
+async def test_an_mge_ups_reads_its_three_phases_flags_tests_and_environment_sensor(profiles):
+    result = await poll(profiles, "mge-ups")
+    assert result.status == "ok" and "mge-ups" in result.profiles
+    assert value(result, "ups_battery_runtime_remaining_seconds") == 2880
+    assert value(result, "ups_battery_charge_ratio") == pytest.approx(0.98)
+    assert value(result, "ups_battery_voltage_volts") == pytest.approx(218.4)
+    assert [value(result, "ups_input_voltage_volts", line=n) for n in "123"] == pytest.approx([230.1, 229.7, 231.0])
+    assert value(result, "ups_input_current_amperes", line="2") == pytest.approx(9.1)
+    assert value(result, "ups_output_load_ratio", line="3") == pytest.approx(0.44)
+    assert value(result, "ups_output_frequency_hertz") == pytest.approx(50.0)  # phase 1, without a line label
+    assert value(result, "environment_temperature_celsius", sensor_id="1") == pytest.approx(23.6)
+    assert value(result, "environment_humidity_ratio", sensor_id="1") == pytest.approx(0.415)
+    assert present(result, "environment_contact_state", sensor="input 1") == "closed"
+    assert present(result, "environment_contact_state", sensor="input 2") == "open"
+    assert present(result, "ups_battery_replace_state") == "noBatteryNeedsReplacing"
+    assert present(result, "ups_self_test_result_state") == "success"
+    assert present(result, "ups_battery_test_result_state") == "ssuccess"
+    assert result.health == "ok"
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({MGE_ON_BATTERY: 1}, "ups_output_on_battery_state=yes"),
+    ({MGE_REPLACE: 1}, "ups_battery_replace_state=batteryNeedsReplacing"),
+])
+async def test_an_mge_ups_on_battery_or_wanting_a_new_battery_is_degraded(profiles, changes, reason):
+    result = await poll(profiles, "mge-ups", **changes)
+    assert result.health == "degraded" and reason in result.reason
