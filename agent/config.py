@@ -126,6 +126,12 @@ class SnmpTarget(StrictModel):
     labels: Labels = Field(default_factory=dict)
 
 
+class SnmpSettings(StrictModel):
+    """The SNMP engine every target shares. `fast`: tierwatch's own; `pysnmp`: the reference."""
+
+    backend: Literal["fast", "pysnmp"] = "fast"
+
+
 class SchedulerConfig(StrictModel):
     max_concurrency: int = Field(32, ge=1, le=10_000)
     jitter: float = Field(0.1, ge=0, le=1)  # fraction of the interval for the first poll's offset
@@ -152,6 +158,7 @@ class AgentConfig(StrictModel):
     credentials: dict[str, Credential] = Field(default_factory=dict)
     targets: list[SnmpTarget] = Field(default_factory=list)
     profile_dirs: list[Path] = Field(default_factory=list)
+    snmp: SnmpSettings = Field(default_factory=SnmpSettings)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
     log: LogSettings = Field(default_factory=LogSettings)

@@ -117,9 +117,9 @@ async def probe(endpoint: Endpoint, *, profiles: list[str] | None = None, profil
                         profiles=profiles or [AUTO], timeout=timeout)
     own = client is None
     if client is None:
-        from agent.sources.factory import pysnmp_client
+        from agent.snmp.backends import make_client
 
-        client = pysnmp_client()
+        client = make_client()
     try:
         source = SnmpSource(target, endpoint, loaded, client, interval=timeout)
         return await source.poll()

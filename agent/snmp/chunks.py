@@ -10,9 +10,10 @@ from agent.snmp.types import Varbind
 FetchPdu = Callable[[list[str]], Awaitable[dict[str, Varbind]]]
 
 
-async def in_chunks(fetch: FetchPdu, oids: Sequence[str], chunk: int) -> tuple[dict[str, Varbind], int]:
+async def in_chunks(fetch: FetchPdu, oids: Sequence[str], chunk: int) -> tuple[dict[str, Varbind], int, int]:
     """Ask for `oids` (each once, leading dots dropped) `chunk` per PDU, halving the chunk each
-    time the agent answers tooBig. Returns (merged answers, number of back-offs)."""
+    time the agent answers tooBig. Returns (merged answers, number of back-offs, the chunk that
+    the agent took last, for the next call to start from)."""
     clean = list(dict.fromkeys(o.strip(".") for o in oids))
     out: dict[str, Varbind] = {}
     backoffs = 0
@@ -28,4 +29,4 @@ async def in_chunks(fetch: FetchPdu, oids: Sequence[str], chunk: int) -> tuple[d
             backoffs += 1
             continue
         i += len(part)
-    return out, backoffs
+    return out, backoffs, chunk

@@ -270,7 +270,7 @@ class SnmpClient:
         return await self._chunked(ep, oids, getnext=True)
 
     async def _chunked(self, ep: Endpoint, oids: Sequence[str], *, getnext: bool) -> dict[str, Varbind]:
-        out, backoffs = await in_chunks(lambda part: self._get_pdu(ep, part, getnext=getnext), oids, self.get_chunk)
+        out, backoffs, _ = await in_chunks(lambda part: self._get_pdu(ep, part, getnext=getnext), oids, self.get_chunk)
         self.backoffs += backoffs
         return out
 

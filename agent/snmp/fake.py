@@ -84,7 +84,8 @@ class FakeSnmpClient:
     """Answers `get`, `get_next` and `walk` from an OID map; records requested OIDs in `requested`.
 
     `requested` gets every OID passed to `get`/`get_next` and every root passed to `walk`, in call
-    order; `calls` gets `("get", [oids])` / `("get_next", [oids])` / `("walk", oid)` tuples. `fail`
+    order; `calls` gets `("get", [oids])` / `("get_next", [oids])` / `("walk", oid)` /
+    `("walk_columns", [oids])` tuples. `fail`
     maps an OID prefix to an exception instance raised when a request touches that subtree (e.g.
     `SnmpTimeout()`), and `fail_all` (if set) is raised by every call, as an unreachable device would.
     """
@@ -152,6 +153,14 @@ class FakeSnmpClient:
                 break
             out.append(self._map[key])
         return out
+
+    async def walk_columns(self, ep: Endpoint | None, columns: Sequence[str], max_repetitions: int = 25,
+                           ) -> dict[str, list[Varbind]]:
+        """Column → its varbinds, as `walk` of each (recorded as one `walk_columns` call and a
+        `walk` per column)."""
+        roots = list(dict.fromkeys(c.strip(".") for c in columns))
+        self.calls.append(("walk_columns", roots))
+        return {root: await self.walk(ep, root, max_repetitions) for root in roots}
 
     async def close(self) -> None:
         self.closed = True

@@ -16,7 +16,7 @@ from agent.snmp import errors as e
 from agent.snmp.chunks import in_chunks
 from agent.snmp import v3 as usm3
 from agent.snmp.transport import UdpDispatcher
-from agent.snmp.walker import ColumnWalk, oid_body, to_varbind
+from agent.snmp.walker import VARBIND_OCTETS, ColumnWalk, oid_body, to_varbind
 from agent.snmp.types import Endpoint, Varbind
 
 
@@ -33,6 +33,7 @@ class FastSnmpClient:
         self._udp = UdpDispatcher()
         self._peers: dict[tuple[str, int], usm3.PeerState] = {}
         self._security: dict[tuple[str, bytes], usm3.Security] = {}
+        self._chunks: dict[tuple[str, int], int] = {}  # OIDs per GET an agent took after a tooBig
         self.requests = 0
         self.varbinds = 0
         self.backoffs = 0
@@ -47,6 +48,7 @@ class FastSnmpClient:
         self._udp = UdpDispatcher()
         self._peers.clear()
         self._security.clear()
+        self._chunks.clear()
 
     # -- one request ------------------------------------------------------------------------
 
@@ -147,8 +149,14 @@ class FastSnmpClient:
         return await self._chunked(ep, oids, getnext=True)
 
     async def _chunked(self, ep: Endpoint, oids: Sequence[str], *, getnext: bool) -> dict[str, Varbind]:
-        out, backoffs = await in_chunks(lambda part: self._get_pdu(ep, part, getnext=getnext), oids, self.get_chunk)
+        # As many OIDs per PDU as fit the agent's message size, starting from what it took last time.
+        key = (ep.host, ep.port)
+        fit = max(1, (self.peer_max_size(ep) - 200) // VARBIND_OCTETS)
+        chunk = min(self.get_chunk, fit, self._chunks.get(key, self.get_chunk))
+        out, backoffs, took = await in_chunks(lambda part: self._get_pdu(ep, part, getnext=getnext), oids, chunk)
         self.backoffs += backoffs
+        if backoffs:
+            self._chunks[key] = took
         return out
 
     async def _get_pdu(self, ep: Endpoint, oids: list[str], *, getnext: bool) -> dict[str, Varbind]:

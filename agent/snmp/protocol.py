@@ -2,8 +2,9 @@
 
 The SNMP source, profile detection and `probe` call only these methods, with an `Endpoint`
 and dotted OIDs, and get `Varbind`s back (failures as `agent.snmp.errors` exceptions). The
-pysnmp client (`agent.snmp.client.SnmpClient`) and the OID-map fake used by unit tests
-(`agent.snmp.fake.FakeSnmpClient`) both satisfy it; a test checks that they do.
+fast client (`agent.snmp.fast.FastSnmpClient`), the pysnmp client (`agent.snmp.client.SnmpClient`)
+and the OID-map fake used by unit tests (`agent.snmp.fake.FakeSnmpClient`) satisfy it; a test
+checks that they do.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ class SnmpClientProtocol(Protocol):
 
     async def walk(self, ep: Endpoint, oid: str, max_repetitions: int = 25) -> list[Varbind]:
         """Every varbind under `oid`, in OID order (GETBULK where the version has it)."""
+        ...
+
+    async def walk_columns(self, ep: Endpoint, columns: Sequence[str], max_repetitions: int = 25,
+                           ) -> dict[str, list[Varbind]]:
+        """Column → every varbind under it; a backend may walk them all in one GETBULK walk."""
         ...
 
     async def close(self) -> None:

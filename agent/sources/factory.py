@@ -1,8 +1,8 @@
 """Every source an agent config asks for, built in one place.
 
 The host source when `host.enabled`, one SNMP source per target, all SNMP sources sharing one
-client (one engine, one set of sockets). The client comes from `snmp_client`, so tests and
-other backends can hand in their own; pysnmp is imported only when a target needs SNMP.
+client (one engine, one set of sockets) of the backend `snmp.backend` names. `snmp_client`
+lets tests hand in their own; an SNMP engine is imported only when a target needs SNMP.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from agent.config import AgentConfig
 from agent.profiles.loader import ProfileSet
+from agent.snmp.backends import make_client
 from agent.snmp.endpoints import endpoint_for
 from agent.snmp.protocol import SnmpClientProtocol
 from agent.sources.base import Source
@@ -19,14 +20,12 @@ from agent.sources.snmp import SnmpSource
 
 
 def pysnmp_client() -> SnmpClientProtocol:
-    """The default SNMP client: pysnmp's engine behind `agent.snmp.client`."""
-    from agent.snmp.client import SnmpClient
-
-    return SnmpClient()
+    """The reference SNMP client: pysnmp's engine behind `agent.snmp.client`."""
+    return make_client("pysnmp")
 
 
 def build_sources(config: AgentConfig, profiles: ProfileSet, *,
-                  snmp_client: Callable[[], SnmpClientProtocol] = pysnmp_client,
+                  snmp_client: Callable[[], SnmpClientProtocol] | None = None,
                   ) -> tuple[list[Source], SnmpClientProtocol | None]:
     """The config's sources, and the SNMP client they share (None without SNMP targets; the
     caller closes it after the sources)."""
@@ -37,7 +36,7 @@ def build_sources(config: AgentConfig, profiles: ProfileSet, *,
                                   host.labels, host.exclude_fstypes, host.exclude_mountpoints))
     if not config.targets:
         return sources, None
-    client = snmp_client()
+    client = snmp_client() if snmp_client is not None else make_client(config.snmp.backend)
     for target in config.targets:
         endpoint = endpoint_for(target, config.credentials[target.credentials])
         sources.append(SnmpSource(target, endpoint, profiles, client,

@@ -3,8 +3,9 @@
 Each poll, under one deadline for the whole poll: GET sysObjectID, sysUpTime (and, when
 profiles must be detected, every profile's probe OIDs) in one request, plus one GETNEXT of the
 `exists_under` subtrees when detecting; detect profiles on the first poll and again after a
-failed poll or a reboot; GET the profiles' scalars; walk their
-columns; evaluate; judge health. `poll` never raises except CancelledError.
+failed poll or a reboot; GET the profiles' scalars (as many per PDU as the agent takes); walk
+all their table columns, lookups included, in one multi-column GETBULK walk; evaluate; judge
+health. `poll` never raises except CancelledError.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from agent.profiles.detect import SYS_OBJECT_ID, SYS_UPTIME, detect, populated, 
 from agent.profiles.evaluate import Sample, SnmpData, evaluate, judge_health, plan
 from agent.profiles.loader import ProfileSet
 from agent.profiles.model import METRIC_PREFIX, Profile
-from agent.snmp.errors import EndOfMib, ErrorStatus, NoSuchObject, SnmpAuthError, SnmpError, SnmpTimeout
+from agent.snmp.errors import ErrorStatus, SnmpAuthError, SnmpError, SnmpTimeout
 from agent.snmp.protocol import SnmpClientProtocol
 from agent.snmp.types import Endpoint, Varbind
 from agent.sources.base import MetricInfo, PollResult
@@ -143,11 +144,9 @@ class SnmpSource:
         data = SnmpData()
         if gets:
             data.scalars = await self._client.get(self._ep, gets)
-        for column in walks:
-            try:
-                data.add_column(column, await self._client.walk(self._ep, column, self._cfg.max_repetitions))
-            except (NoSuchObject, EndOfMib):
-                continue
+        if walks:  # every column of every table in one multi-column walk
+            for column, rows in (await self._client.walk_columns(self._ep, walks, self._cfg.max_repetitions)).items():
+                data.add_column(column, rows)
         result.varbinds = varbinds + data.count
 
         now = self._clock()

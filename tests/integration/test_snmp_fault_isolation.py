@@ -42,13 +42,15 @@ class Timed:
         await self.source.close()
 
 
-async def test_a_healthy_target_keeps_its_interval_beside_a_dead_and_a_slow_one(snmpd) -> None:
+@pytest.mark.parametrize("backend", ["fast", "pysnmp"])
+async def test_a_healthy_target_keeps_its_interval_beside_a_dead_and_a_slow_one(snmpd, backend) -> None:
     relay = SlowUdpRelay(("127.0.0.1", snmpd.port), delay=4.0).start()
     dead_port = free_udp_port()  # nothing listens there
     target = {"credentials": "v2", "profiles": ["host-resources"], "interval": INTERVAL, "timeout": 2.5,
               "packet_timeout": 0.5, "retries": 1}
     config = AgentConfig.model_validate({
         "host": {"enabled": False},
+        "snmp": {"backend": backend},
         "credentials": {"v2": {"version": "2c", "community": COMMUNITY}},
         "targets": [
             {**target, "name": "healthy", "address": "127.0.0.1", "port": snmpd.port},

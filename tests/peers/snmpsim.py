@@ -63,10 +63,10 @@ class SnmpsimPeer:
         raise RuntimeError(f"snmpsim did not answer a GET within {ready_timeout:g} s")
 
     async def _answers(self) -> bool:
-        from agent.snmp.client import SnmpClient
+        from agent.snmp.backends import make_client
         from agent.snmp.errors import SnmpError
 
-        client = SnmpClient()
+        client = make_client()
         try:
             got = await client.get(self.endpoint(READY_COMMUNITY, timeout=0.5, retries=0), ["1.3.6.1.2.1.1.2.0"])
             return bool(got)

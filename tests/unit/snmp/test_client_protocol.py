@@ -1,5 +1,5 @@
-"""The pysnmp client and the OID-map fake both satisfy the protocol the sources are typed by:
-the same methods, each a coroutine function with the protocol's parameters in order."""
+"""The fast client, the pysnmp client and the OID-map fake satisfy the protocol the sources are
+typed by: the same methods, each a coroutine function with the protocol's parameters in order."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from agent.snmp.client import SnmpClient
 from agent.snmp.fake import FakeSnmpClient
+from agent.snmp.fast import FastSnmpClient
 from agent.snmp.protocol import SnmpClientProtocol
 
 METHODS = [name for name, member in vars(SnmpClientProtocol).items()
@@ -16,10 +17,10 @@ METHODS = [name for name, member in vars(SnmpClientProtocol).items()
 
 
 def test_the_protocol_names_what_the_sources_call() -> None:
-    assert sorted(METHODS) == ["close", "get", "get_next", "walk"]
+    assert sorted(METHODS) == ["close", "get", "get_next", "walk", "walk_columns"]
 
 
-@pytest.mark.parametrize("client_class", [SnmpClient, FakeSnmpClient], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("client_class", [FastSnmpClient, SnmpClient, FakeSnmpClient], ids=lambda c: c.__name__)
 def test_a_client_class_offers_every_protocol_method_with_the_same_parameters(client_class: type) -> None:
     for name in METHODS:
         method = getattr(client_class, name)
@@ -34,10 +35,11 @@ def test_a_client_class_offers_every_protocol_method_with_the_same_parameters(cl
         assert all(p.default is not inspect.Parameter.empty for p in extra), (name, extra)
 
 
-async def test_instances_of_both_clients_are_protocol_instances() -> None:
-    fake, real = FakeSnmpClient(), SnmpClient()
+async def test_instances_of_every_client_are_protocol_instances() -> None:
+    fake, real, fast = FakeSnmpClient(), SnmpClient(), FastSnmpClient()
     try:
-        assert isinstance(fake, SnmpClientProtocol) and isinstance(real, SnmpClientProtocol)
+        assert all(isinstance(c, SnmpClientProtocol) for c in (fake, real, fast))
     finally:
         await real.close()
+        await fast.close()
     assert not isinstance(object(), SnmpClientProtocol)
