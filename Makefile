@@ -11,8 +11,8 @@ setup:            ## project virtualenv only
 setup-all:        ## virtualenv + Debian packages (snmpd, snmp, prometheus, alertmanager) + snmpsim env
 	@bash scripts/setup.sh --with-debs
 
-demo: setup-all   ## the demo data center: collector on 127.0.0.1:9847, an agent on this host, simulated devices
-	@$(PY) scripts/demo.py
+demo: setup      ## the demo hall: collector on 127.0.0.1:9847, simulated devices, agents, a live summary
+	@.venv/bin/tierwatch-demo up
 
 test: setup-all   ## the whole suite (what CI runs)
 	@$(PYTEST) $(PYTEST_ARGS)
@@ -23,6 +23,8 @@ test-unit: setup
 check-configs: setup
 	@.venv/bin/tierwatch-agent check-config config/agent.example.yaml
 	@.venv/bin/tierwatch-collector check-config config/collector.example.yaml
+	@for f in config/demo/agent-*.yaml; do .venv/bin/tierwatch-agent check-config $$f || exit 2; done
+	@.venv/bin/tierwatch-collector check-config config/demo/collector.yaml
 
 docs: setup       ## regenerate docs/devices.md (the supported-devices table) from config/profiles
 	@$(PY) -m agent.profiles.doc --output docs/devices.md

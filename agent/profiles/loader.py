@@ -9,7 +9,6 @@ files in the same directory may not define the same profile.
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +19,18 @@ from tierwatch_common.configfile import ConfigError, ConfigProblem, load_file
 from tierwatch_common.vocabulary import CRITICAL, DEGRADED
 from tierwatch_common.yamlsource import Positions
 
-# The profiles shipped with tierwatch: config/profiles beside the packages (a source checkout or an
-# editable install), or wherever TIERWATCH_PROFILES_DIR points (an installed copy, e.g. the image).
-BUNDLED_DIR = Path(os.environ.get("TIERWATCH_PROFILES_DIR")
-                   or Path(__file__).resolve().parents[2] / "config" / "profiles")
+
+def _bundled_dir() -> Path:
+    """The profiles shipped with tierwatch: config/profiles, installed as the `tierwatch_config`
+    package (a wheel carries it; an editable install maps it to the source tree)."""
+    try:
+        import tierwatch_config
+    except ModuleNotFoundError:                 # run from a source tree that is not installed
+        return Path(__file__).resolve().parents[2] / "config" / "profiles"
+    return tierwatch_config.path("profiles")
+
+
+BUNDLED_DIR = _bundled_dir()
 
 
 
@@ -66,8 +73,8 @@ def load_profiles(dirs: Iterable[str | Path] = (), *, bundled: bool = True) -> P
     found = ProfileSet()
     for folder in folders:
         if not folder.is_dir():
-            problems.append(ConfigProblem(1, 1, "", "profile directory does not exist (the bundled profiles are found beside the "
-                                            "source tree or where TIERWATCH_PROFILES_DIR points)", str(folder)))
+            problems.append(ConfigProblem(1, 1, "", "profile directory does not exist (the bundled ones are installed "
+                                            "with tierwatch as the tierwatch_config package)", str(folder)))
             continue
         seen_here: dict[str, Path] = {}
         for path in sorted(folder.glob("*.yaml")):

@@ -1,0 +1,92 @@
+"""What each simulated device answers: its MIB objects, built from the hall model on request.
+
+A device is a function of the model that returns `Objects` (OID tuple → (kind, value)); the
+responder sorts them once per answer. Kinds: int, str, oid, ticks, gauge, c32, c64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tierwatch_demo.model import HallModel
+
+Oid = tuple[int, ...]
+Objects = dict[Oid, tuple[str, object]]
+
+
+def oid(text: str) -> Oid:
+    return tuple(int(x) for x in text.split("."))
+
+
+class Mib:
+    """A small builder: `mib.put("1.3.6.1.2.1.1.5", 0, "str", "pdu-a01-a")`."""
+
+    def __init__(self) -> None:
+        self.objects: Objects = {}
+
+    def put(self, base: str | Oid, index: int | tuple[int, ...], kind: str, value: object) -> None:
+        root = oid(base) if isinstance(base, str) else base
+        suffix = (index,) if isinstance(index, int) else index
+        if kind == "c32":
+            value = int(value) % 2**32
+        elif kind == "c64":
+            value = int(value) % 2**64
+        elif kind in ("int", "ticks", "gauge"):
+            value = int(round(value))
+        self.objects[root + suffix] = (kind, value)
+
+    def system(self, model: HallModel, name: str, descr: str, sys_object_id: str, location: str) -> None:
+        base = "1.3.6.1.2.1.1"                        # SNMPv2-MIB system
+        self.put(base + ".1", 0, "str", descr)        # sysDescr
+        self.put(base + ".2", 0, "oid", sys_object_id)  # sysObjectID
+        self.put(base + ".3", 0, "ticks", (model.t + 86400 * 12) * 100 % 2**32)  # sysUpTime
+        self.put(base + ".4", 0, "str", "noc@example.org")  # sysContact
+        self.put(base + ".5", 0, "str", name)         # sysName
+        self.put(base + ".6", 0, "str", location)     # sysLocation
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    role: str                      # pdu | ups | cooling | probe | host
+    build: Callable[[HallModel], Objects]
+    labels: dict[str, str]
+    max_repetitions: int = 10      # about the longest table column it has: no wasted varbinds per walk
+
+    @property
+    def row(self) -> str | None:
+        return self.labels.get("row")
+
+
+def hall_devices(model: HallModel) -> dict[str, Device]:
+    """Every device of the hall, by name (the SNMP community that reaches it)."""
+    from tierwatch_demo.mibs import environment, hosts, power
+
+    spec = model.spec
+    room = {"site": spec.hall.site, "room": spec.hall.name}
+    out: dict[str, Device] = {}
+    for r in spec.racks:
+        for feed in "AB":
+            pdu = model.pdus[f"pdu-{r.name}-{feed.lower()}"]
+            build = power.apc_rpdu2 if r.pdu_vendor == "apc" else power.raritan_pdu2
+            out[pdu.name] = Device(pdu.name, "pdu", _bind(build, pdu.name),
+                                   {**room, "row": r.row, "rack": r.name, "feed": feed, "role": "pdu"},
+                                   4 if r.pdu_vendor == "apc" else 25)
+        probe = f"probe-{r.name}"
+        out[probe] = Device(probe, "probe", _bind(environment.rack_probe, r.name),
+                            {**room, "row": r.row, "rack": r.name, "role": "probe"}, 3)
+    for u in spec.ups:
+        out[u.name] = Device(u.name, "ups", _bind(power.ups_mib, u.name), {**room, "feed": u.feed, "role": "ups"}, 4)
+    for c in spec.cooling.units:
+        out[c.name] = Device(c.name, "cooling", _bind(environment.liebert, c.name),
+                             {**room, "zone": c.zone, "role": "cooling"}, 3)
+    for h in spec.hosts:
+        rack = next(r for r in spec.racks if r.name == h.rack)
+        out[h.name] = Device(h.name, "host", _bind(hosts.net_snmp_host, h.name),
+                             {**room, "row": rack.row, "rack": rack.name, "role": "server"}, h.cpus + 1)
+    return out
+
+
+def _bind(build: Callable[[HallModel, str], Objects], name: str) -> Callable[[HallModel], Objects]:
+    return lambda model: build(model, name)
