@@ -66,6 +66,7 @@ def agent_config(spec: HallSpec, agent: str, *, collector_url: str, snmp_port: i
                  "labels": {"site": spec.hall.site, "room": spec.hall.name, "role": "server"}},
         "credentials": credentials,
         "targets": targets,
+        "scheduler": {"jitter": 1.0},     # first polls spread over a whole interval, not all at once
         "log": {"level": "info", "format": "json"},
     }
 

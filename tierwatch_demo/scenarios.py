@@ -35,10 +35,11 @@ class Active:
     description: str
 
 
-def _first_pdu(vendor: str, feed: str) -> Callable[[HallModel], str]:
+def _nth_pdu(vendor: str, n: int, feed: str) -> Callable[[HallModel], str]:
+    """The `feed` PDU of the n-th rack with `vendor` PDUs (scenarios pick different racks)."""
     def pick(model: HallModel) -> str:
         racks = [r for r in model.spec.racks if r.pdu_vendor == vendor] or model.spec.racks
-        return f"pdu-{racks[min(1, len(racks) - 1)].name}-{feed}"
+        return f"pdu-{racks[min(n, len(racks) - 1)].name}-{feed}"
     return pick
 
 
@@ -57,10 +58,10 @@ def _overload(model: HallModel, pdu: str) -> None:
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("pdu-silent", "a PDU's management card stops answering SNMP (its rack keeps power on the other feed)",
-             "pdu", _first_pdu("apc", "a"),
+             "pdu", _nth_pdu("apc", 1, "a"),
              lambda m, t: m.faults.silent.add(t), lambda m, t: m.faults.silent.discard(t)),
     Scenario("phase-overload", "someone plugs a heavy server into one PDU: its phase L2 goes beyond the breaker rating",
-             "pdu", _first_pdu("apc", "b"), _overload,
+             "pdu", _nth_pdu("apc", 2, "b"), _overload,
              lambda m, t: m.faults.extra_phase_watts.pop((t, 2), None)),
     Scenario("crac-failure", "a cooling unit trips (compressor and fans stop); inlets in its zone warm over minutes",
              "cooling", _second_unit,

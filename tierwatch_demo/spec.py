@@ -137,4 +137,4 @@ class HallSpec(StrictModel):
 
 def load_hall(path: str | Path) -> HallSpec:
     """Load and check a hall file; raise ConfigError with every problem (FILE:LINE:COL)."""
-    return load_file(HallSpec, path)
+    return load_file(HallSpec, path).model

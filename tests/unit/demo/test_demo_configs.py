@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from agent.targets import load_agent_setup
+from agent.loading import load_agent_setup
 from collector.config import load_collector_config
 from tierwatch_demo.derive import collector_config, groups, write_all
 from tierwatch_demo.spec import load_hall
