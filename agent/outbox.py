@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tierwatch_common.wire import Outcome, Reading
+from tierwatch_common.models import MetricInfo, Outcome, Reading
 
 
 @dataclass
@@ -26,7 +26,7 @@ class PendingBatch:
     seq: int
     outcomes: list[Outcome]
     readings: list[Reading]
-    metrics: dict[str, tuple[str, str]] = field(default_factory=dict)
+    metrics: dict[str, MetricInfo] = field(default_factory=dict)
 
 
 @dataclass
@@ -38,7 +38,7 @@ class OutboxStats:
 
 class Outbox(Protocol):
     async def put(self, outcomes: list[Outcome], readings: list[Reading],
-                  metrics: dict[str, tuple[str, str]]) -> None: ...
+                  metrics: dict[str, MetricInfo]) -> None: ...
 
     async def next_batch(self, max_readings: int) -> PendingBatch | None:
         """The oldest unacknowledged batch, or None when empty (does not wait)."""
@@ -59,7 +59,7 @@ class MemoryOutbox:
         self._items: deque[tuple[list[Outcome], list[Reading]]] = deque()
         self._size = 0
         self._max = max_items
-        self._metrics: dict[str, tuple[str, str]] = {}
+        self._metrics: dict[str, MetricInfo] = {}
         self._pending: PendingBatch | None = None
         # Without durable state, start from the clock so seqs keep increasing across restarts.
         self._next_seq = first_seq if first_seq is not None else int(time.time() * 1000)
@@ -67,7 +67,7 @@ class MemoryOutbox:
         self._dropped = 0
 
     async def put(self, outcomes: list[Outcome], readings: list[Reading],
-                  metrics: dict[str, tuple[str, str]]) -> None:
+                  metrics: dict[str, MetricInfo]) -> None:
         self._items.append((outcomes, readings))
         self._size += len(outcomes) + len(readings)
         self._metrics.update(metrics)

@@ -22,8 +22,8 @@ import structlog
 from agent.clock import SYSTEM_CLOCK, Clock
 from agent.outbox import Outbox
 from agent.sources.base import PollResult, Source
+from tierwatch_common.models import Outcome
 from tierwatch_common.vocabulary import ERROR, OK, TIMEOUT, UNKNOWN
-from tierwatch_common.wire import Outcome
 
 log = structlog.get_logger("agent.scheduler")
 
@@ -82,8 +82,7 @@ class Scheduler:
             await clock.sleep(max(0.0, next_at - clock.monotonic()))
             outcome, result = await self.poll_once(source, next_at)
             self.polls[(source.target, outcome.status)] += 1
-            metrics = {k: (v.type, v.help) for k, v in result.metrics.items()}
-            await self.outbox.put([outcome], result.readings, metrics)
+            await self.outbox.put([outcome], result.readings, result.metrics)
             self._log(outcome)
             self._watch_schedule(source, skipped)
             next_at += interval

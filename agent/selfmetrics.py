@@ -19,25 +19,30 @@ from agent.scheduler import Scheduler
 from agent.sender import Sender
 from agent.snmp.protocol import CountingClient
 from agent.sources.snmp import SnmpSource
-from tierwatch_common.wire import Reading
+from tierwatch_common.models import MetricInfo, Reading
 
 log = structlog.get_logger("agent.selfmetrics")
 
-METRICS: dict[str, tuple[str, str]] = {
-    names.AGENT_OUTBOX_ITEMS: ("gauge", "Readings and poll outcomes waiting in the agent's outbox."),
-    names.AGENT_OUTBOX_BYTES: ("gauge", "Bytes the agent's outbox holds."),
-    names.AGENT_OUTBOX_DROPPED: ("counter", "Readings and outcomes dropped because the outbox was full or too old."),
-    names.AGENT_BATCHES_SENT: ("counter", "Batches a collector acknowledged since the agent started."),
-    names.AGENT_BATCHES_REJECTED: ("counter", "Batches a collector refused as malformed (dropped, not retried)."),
-    names.AGENT_SEND_FAILURES: ("counter", "Batch deliveries that failed and were retried after a back-off."),
-    names.AGENT_POLLS: ("counter", "Polls since the agent started, by polled target and status."),
-    names.AGENT_POLL_LAG: ("gauge", "Seconds the target's last poll started after its scheduled slot."),
-    names.AGENT_POLLS_SKIPPED: ("counter", "Scheduled polls of the target skipped because the previous one overran."),
-    names.AGENT_DEVICE_REBOOTS: ("counter", "Device restarts seen (sysUpTime.0 went back) since the agent started."),
-    names.AGENT_COUNTER_WRAPS: ("counter", "Counter32 wraps of the target's counters corrected since the agent started."),
-    names.AGENT_SNMP_REQUESTS: ("counter", "SNMP requests the agent sent (retries not included)."),
-    names.AGENT_SNMP_VARBINDS: ("counter", "SNMP varbinds the agent received."),
-    names.AGENT_SNMP_BACKOFFS: ("counter", "SNMP requests made smaller and sent again after tooBig."),
+METRICS: dict[str, MetricInfo] = {
+    names.AGENT_OUTBOX_ITEMS: MetricInfo("gauge", "Readings and poll outcomes waiting in the agent's outbox."),
+    names.AGENT_OUTBOX_BYTES: MetricInfo("gauge", "Bytes the agent's outbox holds."),
+    names.AGENT_OUTBOX_DROPPED: MetricInfo("counter",
+                                           "Readings and outcomes dropped because the outbox was full or too old."),
+    names.AGENT_BATCHES_SENT: MetricInfo("counter", "Batches a collector acknowledged since the agent started."),
+    names.AGENT_BATCHES_REJECTED: MetricInfo("counter",
+                                             "Batches a collector refused as malformed (dropped, not retried)."),
+    names.AGENT_SEND_FAILURES: MetricInfo("counter", "Batch deliveries that failed and were retried after a back-off."),
+    names.AGENT_POLLS: MetricInfo("counter", "Polls since the agent started, by polled target and status."),
+    names.AGENT_POLL_LAG: MetricInfo("gauge", "Seconds the target's last poll started after its scheduled slot."),
+    names.AGENT_POLLS_SKIPPED: MetricInfo("counter",
+                                          "Scheduled polls of the target skipped because the previous one overran."),
+    names.AGENT_DEVICE_REBOOTS: MetricInfo("counter",
+                                           "Device restarts seen (sysUpTime.0 went back) since the agent started."),
+    names.AGENT_COUNTER_WRAPS: MetricInfo("counter",
+                                          "Counter32 wraps of the target's counters corrected since the agent started."),
+    names.AGENT_SNMP_REQUESTS: MetricInfo("counter", "SNMP requests the agent sent (retries not included)."),
+    names.AGENT_SNMP_VARBINDS: MetricInfo("counter", "SNMP varbinds the agent received."),
+    names.AGENT_SNMP_BACKOFFS: MetricInfo("counter", "SNMP requests made smaller and sent again after tooBig."),
 }
 
 

@@ -18,7 +18,7 @@ import structlog
 
 from agent.config import CollectorLink
 from agent.outbox import Outbox, PendingBatch
-from tierwatch_common.wire import VERSION, encode_outcome, encode_reading
+from tierwatch_common.wire import VERSION, encode_metrics, encode_outcome, encode_reading
 
 log = structlog.get_logger("agent.sender")
 
@@ -36,7 +36,7 @@ class SenderStats:
 def encode_batch(agent: str, interval: float, batch: PendingBatch) -> bytes:
     body = {
         "version": VERSION, "agent": agent, "seq": batch.seq, "sent_at": time.time(), "interval": interval,
-        "metrics": {k: {"type": t, "help": h} for k, (t, h) in batch.metrics.items()},
+        "metrics": encode_metrics(batch.metrics),
         "outcomes": [encode_outcome(o) for o in batch.outcomes],
         "readings": [encode_reading(r) for r in batch.readings],
     }

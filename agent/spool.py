@@ -42,7 +42,7 @@ import structlog
 
 from agent.config import SpoolSettings
 from agent.outbox import OutboxStats, PendingBatch
-from tierwatch_common.wire import Outcome, Reading
+from tierwatch_common.models import MetricInfo, Outcome, Reading, canonical_labels, journal_rows
 
 log = structlog.get_logger("agent.spool")
 
@@ -67,17 +67,12 @@ CREATE TABLE IF NOT EXISTS produced (
 """
 
 
-def reading_key_labels(labels: tuple[tuple[str, str], ...] | dict[str, str]) -> str:
-    """Labels as canonical JSON: the form both ends use to compare reading keys."""
-    return orjson.dumps(dict(labels), option=orjson.OPT_SORT_KEYS).decode()
-
-
 def _enc_reading(r: Reading) -> list[Any]:
     return [r.target, r.metric, dict(r.labels), r.value, r.ts]
 
 
 def _dec_reading(v: list[Any]) -> Reading:
-    return Reading(v[0], v[1], tuple(sorted(v[2].items())), v[3], v[4])
+    return Reading(v[0], v[1], canonical_labels(v[2]), v[3], v[4])
 
 
 def _enc_outcome(o: Outcome) -> list[Any]:
@@ -99,7 +94,7 @@ class Spool:
         self._clock = clock
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool")
         self._db: sqlite3.Connection | None = None
-        self._meta: dict[str, tuple[str, str]] = {}
+        self._meta: dict[str, MetricInfo] = {}
         self._n = 0  # readings + outcomes held (items and formed batches)
         self._rows = 0  # items + batches rows
         self._bytes = 0
@@ -127,7 +122,7 @@ class Spool:
             # reuses seqs the collector has already recorded as applied.
             db.execute("INSERT INTO state VALUES ('next_seq', ?), ('dropped', 0)", (int(time.time() * 1000),))
         self._dropped = db.execute("SELECT value FROM state WHERE key='dropped'").fetchone()[0]
-        self._meta = {name: (t, h) for name, t, h in db.execute("SELECT name, type, help FROM metric_meta")}
+        self._meta = {name: MetricInfo(t, h) for name, t, h in db.execute("SELECT name, type, help FROM metric_meta")}
         n1, b1, r1 = db.execute("SELECT COALESCE(SUM(n),0), COALESCE(SUM(bytes),0), COUNT(*) FROM items").fetchone()
         n2, b2, r2 = db.execute("SELECT COALESCE(SUM(n),0), COALESCE(SUM(bytes),0), COUNT(*) FROM batches").fetchone()
         self._n, self._bytes, self._rows = n1 + n2, b1 + b2, r1 + r2
@@ -142,7 +137,7 @@ class Spool:
 
     # -- Outbox protocol -----------------------------------------------------------------------
     async def put(self, outcomes: list[Outcome], readings: list[Reading],
-                  metrics: dict[str, tuple[str, str]]) -> None:
+                  metrics: dict[str, MetricInfo]) -> None:
         if not outcomes and not readings:
             return
         body = orjson.dumps({"o": [_enc_outcome(o) for o in outcomes], "r": [_enc_reading(r) for r in readings]})
@@ -151,7 +146,7 @@ class Spool:
         self._event.set()
 
     def _put(self, outcomes: list[Outcome], readings: list[Reading], body: bytes,
-             new_meta: dict[str, tuple[str, str]]) -> None:
+             new_meta: dict[str, MetricInfo]) -> None:
         db = self._conn()
         now = self._clock()
         n = len(outcomes) + len(readings)
@@ -162,12 +157,11 @@ class Spool:
             item_id = cur.lastrowid
             if new_meta:
                 db.executemany("INSERT OR REPLACE INTO metric_meta VALUES (?, ?, ?)",
-                               [(k, t, h) for k, (t, h) in new_meta.items()])
+                               [(k, m.type, m.help) for k, m in new_meta.items()])
             if self.settings.journal_produced:
-                rows = [(item_id, "outcome", o.target, "", "{}", o.started_at) for o in outcomes]
-                rows += [(item_id, "reading", r.target, r.metric, reading_key_labels(r.labels), r.ts) for r in readings]
                 db.executemany("INSERT INTO produced (item_id, kind, target, metric, labels, ts) "
-                               "VALUES (?, ?, ?, ?, ?, ?)", rows)
+                               "VALUES (?, ?, ?, ?, ?, ?)",
+                               [(item_id, *row) for row in journal_rows(outcomes, readings)])
             self._n += n
             self._bytes += len(body)
             self._rows += 1
@@ -257,7 +251,7 @@ class Spool:
             outcomes.extend(part["o"])
             encoded.extend(part["r"])
         used = {r[1] for r in encoded}
-        meta = {k: list(v) for k, v in self._meta.items() if k in used}
+        meta = {k: [m.type, m.help] for k, m in self._meta.items() if k in used}
         batch_body = orjson.dumps({"o": outcomes, "r": encoded, "m": meta})
         first, last = items[0][0], items[-1][0]
         now = self._clock()
@@ -283,7 +277,7 @@ class Spool:
     def _decode_batch(seq: int, body: bytes) -> PendingBatch:
         obj = orjson.loads(body)
         return PendingBatch(seq, [_dec_outcome(o) for o in obj["o"]], [_dec_reading(r) for r in obj["r"]],
-                            {k: (v[0], v[1]) for k, v in obj["m"].items()})
+                            {k: MetricInfo(v[0], v[1]) for k, v in obj["m"].items()})
 
     async def ack(self, seq: int) -> None:
         await self._run(self._ack, seq)

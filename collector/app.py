@@ -23,7 +23,7 @@ from collector.ledger import SqliteSeqLedger
 from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
 from collector.reports import CONTENT_TYPES, FORMATS, make_report, period_from
 from collector.store import SeriesStore
-from tierwatch_common.wire import Batch
+from tierwatch_common.models import Batch
 
 log = structlog.get_logger("collector.app")
 

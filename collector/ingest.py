@@ -19,7 +19,8 @@ from collector import names
 from collector.config import IngestLimits, hash_token
 from collector.ledger import SeqLedger
 from collector.store import SeriesStore
-from tierwatch_common.wire import Batch, Limits, validate_batch
+from tierwatch_common.models import Batch
+from tierwatch_common.wire import Limits, validate_batch
 
 log = structlog.get_logger("collector.ingest")
 

@@ -16,9 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Protocol
 
-import orjson
-
-from tierwatch_common.wire import Batch
+from tierwatch_common.models import Batch, journal_rows
 
 
 class SeqLedger(Protocol):
@@ -95,11 +93,8 @@ class SqliteSeqLedger:
                 db.execute("DELETE FROM applied WHERE agent=? AND seq<=?", (agent, drop[-1]))
                 db.execute("INSERT OR REPLACE INTO floor VALUES (?, ?)", (agent, drop[-1] + 1))
             if self._journal and batch is not None:
-                rows = [(agent, seq, "outcome", o.target, "", "{}", o.started_at) for o in batch.outcomes]
-                rows += [(agent, seq, "reading", r.target, r.metric,
-                          orjson.dumps(dict(r.labels), option=orjson.OPT_SORT_KEYS).decode(), r.ts)
-                         for r in batch.readings]
-                db.executemany("INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [(agent, seq, *row) for row in journal_rows(batch.outcomes, batch.readings)])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from tierwatch_common.wire import Batch, Outcome
+from tierwatch_common.models import Batch, Labels, MetricInfo, Outcome
 
-SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (target, labels) within one metric
+SeriesKey = tuple[str, Labels]  # (target, labels) within one metric
 
 
 @dataclass(slots=True)
@@ -38,8 +38,7 @@ class SeriesStore:
     min_ttl: float = 5.0
     # metric name -> series -> sample
     metrics: dict[str, dict[SeriesKey, Sample]] = field(default_factory=dict)
-    # metric name -> (type, help)
-    meta: dict[str, tuple[str, str]] = field(default_factory=dict)
+    meta: dict[str, MetricInfo] = field(default_factory=dict)
     targets: dict[str, TargetStatus] = field(default_factory=dict)
     agents: dict[str, float] = field(default_factory=dict)  # agent id -> when its last batch was applied
     expired_total: int = 0

@@ -5,14 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tierwatch_common.models import MetricInfo, Reading
 from tierwatch_common.vocabulary import OK, UNKNOWN
-from tierwatch_common.wire import Reading
-
-
-@dataclass
-class MetricInfo:
-    type: str  # "gauge" | "counter"
-    help: str
 
 
 @dataclass

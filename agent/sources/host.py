@@ -13,9 +13,9 @@ import time
 import psutil
 
 from agent import names as n
-from agent.sources.base import MetricInfo, PollResult
+from agent.sources.base import PollResult
+from tierwatch_common.models import MetricInfo, Reading
 from tierwatch_common.vocabulary import OK
-from tierwatch_common.wire import Reading
 
 PSEUDO_FSTYPES = frozenset({
     "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs",

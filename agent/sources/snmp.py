@@ -25,10 +25,10 @@ from agent.profiles.model import METRIC_PREFIX, Profile
 from agent.snmp.errors import ErrorStatus, SnmpAuthError, SnmpError, SnmpTimeout
 from agent.snmp.protocol import SnmpClientProtocol
 from agent.snmp.types import Endpoint, Varbind
-from agent.sources.base import MetricInfo, PollResult
+from agent.sources.base import PollResult
 from agent.vocabulary import AUTO
+from tierwatch_common.models import MetricInfo, Reading
 from tierwatch_common.vocabulary import AUTH_ERROR, ERROR, OK, TIMEOUT, UNKNOWN
-from tierwatch_common.wire import Reading
 
 log = structlog.get_logger("tierwatch.agent.snmp")
 

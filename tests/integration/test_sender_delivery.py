@@ -16,7 +16,7 @@ from aiohttp import web
 from agent.config import CollectorLink
 from agent.outbox import MemoryOutbox
 from agent.sender import Sender
-from tierwatch_common.wire import Outcome, Reading
+from tierwatch_common.models import Outcome, Reading
 
 pytestmark = pytest.mark.integration
 

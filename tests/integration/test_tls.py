@@ -18,7 +18,7 @@ from agent.sender import Sender
 from tests.integration.test_sender_delivery import sending
 from tests.peers.certs import Pem, TestCA
 from tests.peers.processes import BIN, Proc, free_tcp_port, start_agent, wait_until
-from tierwatch_common.wire import Outcome, Reading
+from tierwatch_common.models import Outcome, Reading
 
 pytestmark = pytest.mark.integration
 

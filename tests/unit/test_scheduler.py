@@ -14,7 +14,7 @@ from agent.selfmetrics import self_readings
 from agent.sender import Sender
 from agent.config import CollectorLink
 from agent.sources.base import PollResult
-from tierwatch_common.wire import Reading
+from tierwatch_common.models import Reading
 
 
 class FakeSource:

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from collector.ledger import SqliteSeqLedger
-from tierwatch_common.wire import Batch, Outcome, Reading
+from tierwatch_common.models import Batch, Outcome, Reading
 
 
 def test_a_recorded_seq_is_seen_after_the_ledger_is_reopened(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collector.store import SeriesStore
-from tierwatch_common.wire import Batch, Outcome, Reading
+from tierwatch_common.models import Batch, Outcome, Reading
 
 
 def make_batch(seq: int, ts: float, value: float, *, interval: float = 10.0, target: str = "pdu-a",

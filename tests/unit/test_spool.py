@@ -9,9 +9,9 @@ import pytest
 
 from agent.config import SpoolSettings
 from agent.spool import Spool
-from tierwatch_common.wire import Outcome, Reading
+from tierwatch_common.models import MetricInfo, Outcome, Reading
 
-META = {"tierwatch_test_value": ("gauge", "A test value.")}
+META = {"tierwatch_test_value": MetricInfo("gauge", "A test value.")}
 
 
 def poll(i: int, n: int = 3, target: str = "pdu-a") -> tuple[list[Outcome], list[Reading]]:

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from collector.exporter import ReadingsExporter
 from collector.exposition import ExpositionRegistry, render
 from collector.store import SeriesStore
-from tierwatch_common.wire import Batch, Outcome, Reading
+from tierwatch_common.models import Batch, MetricInfo, Outcome, Reading
 
 NASTY = 'quote " backslash \\ newline \n end'
 
@@ -21,7 +21,7 @@ def store_with_readings() -> SeriesStore:
     batch = Batch("agent-1", 1, 100.0, 15.0, [Outcome("pdu-a", "ok", 100.0, 0.25, 15.0, 2, "degraded", "x", 40)],
                   [Reading("pdu-a", "tierwatch_pdu_power_watts", (("phase", "1"), ("where", NASTY)), 1234.5, 100.0),
                    Reading("pdu-a", "tierwatch_pdu_energy_joules_total", (), 3.5e10, 100.0)],
-                  {"tierwatch_pdu_energy_joules_total": ("counter", "Energy.\nSecond line \\ here.")})
+                  {"tierwatch_pdu_energy_joules_total": MetricInfo("counter", "Energy.\nSecond line \\ here.")})
     store.apply(batch, now=1e12)  # far future "now" is fine: min_ttl keeps everything alive
     return store
 

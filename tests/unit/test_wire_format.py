@@ -77,3 +77,50 @@ def test_the_problem_list_is_capped_so_a_huge_bad_batch_gets_a_short_answer() ->
     readings = [{"target": "t", "metric": "bad name", "value": 1, "ts": 1.0}] * 500
     b, problems = validate_batch(batch(readings=readings))
     assert b is None and len(problems) == 51 and problems[-1] == "... and 450 more problems"
+
+
+def test_a_name_ending_in_a_newline_is_refused() -> None:
+    # `$` in a Python pattern also matches before a final newline; the wire's names may not end in one.
+    b, problems = validate_batch(batch(agent="row-a-01\n", readings=[
+        {"target": "pdu-a\n", "metric": "tierwatch_x\n", "value": 1, "ts": 1.0, "labels": {"phase\n": "1"}}]))
+    assert b is None
+    assert problems == [
+        "batch.agent: must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
+        "batch.readings[0].target: invalid target name",
+        "batch.readings[0].metric: invalid metric name 'tierwatch_x\\n'",
+        "batch.readings[0].labels: invalid or reserved label name 'phase\\n'",
+    ]
+
+
+def test_label_names_are_checked_exactly_as_prometheus_and_the_reserved_words_say() -> None:
+    import random
+
+    from tierwatch_common.vocabulary import RESERVED_LABELS
+    from tierwatch_common.wire import LABEL_NAME_RE
+
+    rng = random.Random(7)
+    alphabet = "agentr_AZ09-x"
+    names = ["", "_", "__", "___", "_a", "a", "agent", "agents", "agen", "target", "targe", "targets", "Target",
+             "tar_get", "_agent", "9a", "a9", "__name__", "t", "ta"]
+    names += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    for name in names:
+        want = bool(LABEL_NAME_RE.match(name)) and not name.startswith("__") and name not in RESERVED_LABELS
+        b, problems = validate_batch(batch(readings=[{"target": "t", "metric": "m", "value": 1, "ts": 1.0,
+                                                      "labels": {name: "v"}}]))
+        assert (b is not None) == want, (name, problems)
+
+
+def test_metric_metadata_keeps_its_type_and_a_bounded_help() -> None:
+    b, problems = validate_batch(batch(metrics={"tierwatch_pdu_power_watts": {"type": "gauge", "help": "h" * 600},
+                                                "tierwatch_x_total": {"type": "counter"}}))
+    assert problems == [] and b is not None
+    assert b.metrics["tierwatch_pdu_power_watts"] == ("gauge", "h" * 500)
+    assert b.metrics["tierwatch_x_total"].type == "counter" and b.metrics["tierwatch_x_total"].help == ""
+
+
+def test_labels_come_out_in_canonical_order_whatever_order_they_were_sent_in() -> None:
+    readings = [{"target": "t", "metric": "m", "value": 1, "ts": 1.0, "labels": {"b": "2", "a": "1", "c": "3"}},
+                {"target": "t", "metric": "m", "value": 1, "ts": 1.0, "labels": {"c": "3", "a": "1", "b": "2"}}]
+    b, _ = validate_batch(batch(readings=readings))
+    assert b is not None
+    assert b.readings[0].labels == b.readings[1].labels == (("a", "1"), ("b", "2"), ("c", "3"))
