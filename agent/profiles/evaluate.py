@@ -66,6 +66,8 @@ def _oids_of(m: Metric) -> Iterator[str]:
         yield m.multiply_by
     if m.divide_by:
         yield m.divide_by
+    if m.scale_by:
+        yield m.scale_by
     if m.enum_from:
         yield m.enum_from.oid
 
@@ -298,14 +300,19 @@ def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tu
         if mult is None:
             return
         oids.append(mult_oid)
-    if m.divide_by:
-        div_vb, div_oid = multiplier(m.divide_by)
-        div = number(div_vb)
-        if not div:  # absent or zero: no reading
+    div = None
+    for column, signed in ((m.divide_by, False), (m.scale_by, True)):
+        if not column:
+            continue
+        factor_vb, factor_oid = multiplier(column)
+        factor = number(factor_vb)
+        if not factor:  # absent or zero: no reading
             return
-        oids.append(div_oid)
-    else:
-        div = None
+        if signed and factor > 0:  # RITTAL-CMC-III-MIB cmcIIIVarScale: +100 multiplies, -100 divides
+            mult = factor if mult is None else mult * factor
+        else:
+            div = (div or 1) * (-factor if signed else factor)
+        oids.append(factor_oid)
     states = None
     if m.enum_from:
         key_vb, key_oid = read(m.enum_from.oid, m.enum_from.index)

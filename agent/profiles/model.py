@@ -170,6 +170,7 @@ class Metric(StrictModel):
     scale_exponent: ScaleExponent | None = None
     multiply_by: Oid | None = None
     divide_by: Oid | None = None
+    scale_by: Oid | None = None  # a signed factor: N > 0 multiplies by N, N < 0 divides by -N
     convert: Conversion | None = None
     enum: TextMap | None = None
     enum_from: EnumFrom | None = None
@@ -192,9 +193,9 @@ class Metric(StrictModel):
             if not self.name.endswith("_state"):
                 raise ValueError(f"{kind} metric '{self.name}' must end in _state (one series per state)")
             if (self.type != "gauge" or self.convert or self.digits or self.scale_exponent or self.scale != 1
-                    or self.offset or self.multiply_by or self.divide_by):
+                    or self.offset or self.multiply_by or self.divide_by or self.scale_by):
                 raise ValueError(f"an {kind} metric takes no type: counter, scale, offset, digits, scale_exponent, "
-                                 "multiply_by, divide_by or convert")
+                                 "multiply_by, divide_by, scale_by or convert")
             for raw in self.enum or {}:
                 if not re.fullmatch(r"-?\d+", raw):
                     raise ValueError(f"enum key {raw!r} must be the integer the device sends")

@@ -196,3 +196,15 @@ def test_consecutive_index_parts_that_share_a_label_make_one_label_joined_with_a
     assert got == {(("sensor_id", "1.1"),): (21.0, "1.9.30.1.6.1.1"),
                    (("sensor", "rack 2 top"), ("sensor_id", "2.1")): (24.0, "1.9.30.1.6.2.1")}
 
+
+
+def test_scale_by_multiplies_by_a_positive_factor_divides_by_a_negative_one_and_skips_zero():
+    profile = Profile.model_validate({
+        "name": "signed", "description": "signed scale column", "tables": [{
+            "name": "varTable", "index": [{"label": "var"}],
+            "metrics": [{"name": "v_watts", "oid": "1.7.11", "scale_by": "1.7.7", "help": "value"}]}]})
+    d = SnmpData()
+    d.add_column("1.7.11", [vb("1.7.11.1", 235), vb("1.7.11.2", 12), vb("1.7.11.3", 5), vb("1.7.11.4", 9)])
+    d.add_column("1.7.7", [vb("1.7.7.1", -10), vb("1.7.7.2", 100), vb("1.7.7.3", 0)])
+    got = {labels: value for labels, (value, _) in series(evaluate(profile, d), "v_watts").items()}
+    assert got == {(("var", "1"),): 23.5, (("var", "2"),): 1200.0}  # 3: factor 0, 4: no factor

@@ -64,7 +64,7 @@ def _model_oids(p: Profile) -> set[str]:
     for m in p.all_metrics():
         oids |= {m.oid, *m.fallback}
         oids |= {x.oid for x in (m.digits, m.scale_exponent) if x is not None and x.oid}
-        oids |= {x for x in (m.multiply_by, m.divide_by, m.enum_from.oid if m.enum_from else None) if x}
+        oids |= {x for x in (m.multiply_by, m.divide_by, m.scale_by, m.enum_from.oid if m.enum_from else None) if x}
     for t in p.tables:
         for lk in t.lookups:
             oids |= {lk.oid, *lk.fallback}
@@ -129,7 +129,7 @@ def naming_problems(m: Metric) -> list[str]:
             if word in words and not name.endswith(suffixes):
                 out.append(f"a {word} ends in {' or '.join(suffixes)}")
     if name.endswith("_ratio") and not stateful:
-        scaled = m.convert in RATIO_CONVERSIONS or m.scale <= 0.01 or m.digits or m.scale_exponent or m.divide_by
+        scaled = m.convert in RATIO_CONVERSIONS or m.scale <= 0.01 or m.digits or m.scale_exponent or m.divide_by or m.scale_by
         if not scaled:
             out.append("a _ratio is 0-1: convert percent_to_ratio/permille_to_ratio or scale it down")
     if m.convert in RATIO_CONVERSIONS and not name.endswith("_ratio"):
