@@ -117,3 +117,28 @@ async def test_an_mge_ups_reads_its_three_phases_flags_tests_and_environment_sen
 async def test_an_mge_ups_on_battery_or_wanting_a_new_battery_is_degraded(profiles, changes, reason):
     result = await poll(profiles, "mge-ups", **changes)
     assert result.health == "degraded" and reason in result.reason
+
+
+SOCOMEC_SOURCE = "1.3.6.1.4.1.4555.1.1.1.1.4.1.0"   # upsOutputSource.0 (SOCOMECUPS-MIB)
+
+
+async def test_a_socomec_ups_reads_its_lines_and_names_its_active_alarm(profiles):
+    result = await poll(profiles, "socomec-ups")
+    assert result.status == "ok" and "socomec-ups" in result.profiles and "ups-mib" not in result.profiles
+    assert value(result, "ups_battery_runtime_remaining_seconds") == 34 * 60
+    assert value(result, "ups_battery_voltage_volts") == pytest.approx(432.0)
+    assert value(result, "ups_input_frequency_hertz", line="1") == pytest.approx(49.9)
+    assert value(result, "ups_output_current_amperes", line="3") == pytest.approx(21.0)
+    assert value(result, "ups_output_apparent_power_volt_amperes", line="1") == 5000
+    assert value(result, "ups_bypass_voltage_volts", line="2") == pytest.approx(230.1)
+    assert present(result, "ups_output_status_state") == "onInverter"
+    assert present(result, "ups_output_source_state") == "normal"
+    assert value(result, "ups_alarm_raised_uptime_seconds", alarm="batteryBad", alarm_id="1") == 1200
+    assert (result.health, result.reason) == ("degraded", "ups_alarms_present=1 above 0")
+
+
+@pytest.mark.parametrize(("raw", "source", "health"), [(5, "bypass", "degraded"), (8, "none", "critical")])
+async def test_a_socomec_ups_on_bypass_is_degraded_and_one_switched_off_is_down(profiles, raw, source, health):
+    result = await poll(profiles, "socomec-ups", **{SOCOMEC_SOURCE: raw})
+    assert present(result, "ups_output_source_state") == source
+    assert result.health == health and f"ups_output_source_state={source}" in result.reason
