@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 PYTEST  := .venv/bin/pytest
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-unit setup setup-all bench chaos check-configs docs clean
+.PHONY: demo test test-unit setup setup-all setup-bench bench chaos check-configs docs clean
 
 setup:            ## project virtualenv only
 	@bash scripts/setup.sh
@@ -29,10 +29,13 @@ check-configs: setup
 docs: setup       ## regenerate docs/devices.md (the supported-devices table) from config/profiles
 	@$(PY) -m agent.profiles.doc --output docs/devices.md
 
-bench: setup-all  ## every benchmark; each figure is one line "BENCH <name> key=value ..."
+setup-bench:      ## setup-all + the peers the benchmarks compare against (snmp_exporter, pushgateway, node_exporter)
+	@bash scripts/setup.sh --with-debs --with-bench
+
+bench: setup-bench  ## every benchmark; each figure is one line "BENCH <name> key=value ..."
 	@for b in bench/[a-z]*.py; do n=$$(basename $$b .py); [ "$$n" = chaos ] || $(PY) -m bench.$$n || exit 1; done
 
-bench-%: setup-all
+bench-%: setup-bench
 	@$(PY) -m bench.$*
 
 chaos: setup-all  ## fault run; CHAOS_SECONDS sets its length (default 300)

@@ -2,10 +2,13 @@
 # Installs everything tierwatch's demo and test suite need on a fresh Debian machine:
 # Debian packages (net-snmp, Prometheus tools), the project virtualenv, and a separate
 # virtualenv for snmpsim (it needs pysmi, which must stay out of the project's env).
+# --with-bench adds the peers the benchmarks measure tierwatch against (the bench set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 want_debs=(snmpd snmp prometheus prometheus-alertmanager docker-compose chromium poppler-utils fonts-dejavu-core)
+bench_debs=(prometheus-snmp-exporter prometheus-pushgateway prometheus-node-exporter snmpd snmp)
+for arg in "$@"; do [ "$arg" = "--with-bench" ] && want_debs+=("${bench_debs[@]}"); done
 missing=()
 for p in "${want_debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${1:-}" = "--with-debs" ] && [ ${#missing[@]} -gt 0 ]; then
