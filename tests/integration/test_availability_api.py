@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.web import ENGINE_KEY, setup_availability
+from tests.peers.collector_app import base_url
 
 pytestmark = pytest.mark.integration
 
@@ -44,23 +45,16 @@ class Server:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
+async def server(tmp_path: Path, aiohttp_server: Any) -> AsyncIterator[Server]:
     registry = CollectorRegistry(auto_describe=False)
     app = web.Application()
     setup_availability(app, AvailabilitySettings.model_validate({"groups": GROUPS}),
                        db_path=str(tmp_path / "availability.sqlite"), authenticate=authenticate, registry=registry)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    srv = Server(f"http://{host}:{port}", app, registry)
+    served = await aiohttp_server(app, host="127.0.0.1")
+    srv = Server(base_url(served), app, registry)
     for name in ("pdu-a", "pdu-b", "crac-1", "crac-2", "crac-3", "crac-4"):
         srv.observe(name)
-    try:
-        yield srv
-    finally:
-        await runner.cleanup()
+    yield srv
 
 
 async def test_every_service_is_listed_with_every_window(server: Server) -> None:

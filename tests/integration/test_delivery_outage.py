@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.collector_server import running_collector
-from tests.integration.test_ingest_http import TOKENS, body, post
+from tests.peers.collector_app import RunningCollector
+from tests.peers.ingest import TOKENS, body, post
 from tests.peers.delivery_audit import applied_count, audit, out_of_order, produced_keys
 from tests.peers.processes import free_tcp_port, start_agent, start_collector, wait_until
 
@@ -59,12 +59,12 @@ def test_every_reading_spooled_while_the_collector_was_down_is_applied_in_order_
 
 
 async def test_a_replay_after_a_collector_restart_is_acknowledged_as_duplicate_and_not_applied(
-        tmp_path: Path) -> None:
+        running_collector: RunningCollector) -> None:
     payload = json.dumps(body(seq=77)).encode()
     agents = {name: {"token": tok} for name, tok in TOKENS.items()}
-    async with running_collector(tmp_path, agents=agents) as (url, _):
+    async with running_collector(agents=agents) as (url, _):
         assert await post(url, payload) == (200, {"accepted": 1, "duplicate": False})
-    async with running_collector(tmp_path, agents=agents) as (url, app):
+    async with running_collector(agents=agents) as (url, app):
         assert await post(url, payload) == (200, {"accepted": 0, "duplicate": True})
         from collector.app import STORE_KEY
 

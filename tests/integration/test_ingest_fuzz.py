@@ -1,4 +1,4 @@
-"""10,000 generated ingest bodies against one real collector on loopback: valid batches, truncated
+"""10,000 generated ingest bodies (in CI; a tenth locally) against one real collector on loopback: valid batches, truncated
 JSON, wrong types, huge numbers, deep nesting, gzip bombs, random bytes. Every answer is 2xx or 4xx,
 the server keeps serving, and the store changes for valid batches only."""
 
@@ -15,11 +15,13 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
+from aiohttp import test_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collector.app import INGEST_KEY, STORE_KEY
-from tests.integration.collector_server import running_collector
+from tests.hypothesis_profiles import examples
+from tests.peers.collector_app import base_url, collector_app
 from tierwatch_common.wire import Limits, validate_batch
 
 pytestmark = pytest.mark.integration
@@ -34,12 +36,14 @@ class Server:
 
     def __init__(self, tmp: Path) -> None:
         self.loop = asyncio.new_event_loop()
-        self._cm = running_collector(tmp, agents={AGENT: {"token": TOKEN}},
-                                     ingest={"max_body_bytes": MAX_BODY, "max_decompressed_bytes": MAX_INFLATED,
-                                             "max_labels": MAX_LABELS},
-                                     # nothing expires during the run: every store change is an ingest
-                                     series={"min_ttl": "1d", "sweep_interval": "1d"})
-        self.url, self.app = self.loop.run_until_complete(self._cm.__aenter__())
+        app = collector_app(tmp, agents={AGENT: {"token": TOKEN}},
+                            ingest={"max_body_bytes": MAX_BODY, "max_decompressed_bytes": MAX_INFLATED,
+                                    "max_labels": MAX_LABELS},
+                            # nothing expires during the run: every store change is an ingest
+                            series={"min_ttl": "1d", "sweep_interval": "1d"})
+        self._server = test_utils.TestServer(app, host="127.0.0.1")  # what pytest-aiohttp's aiohttp_server serves with
+        self.loop.run_until_complete(self._server.start_server())
+        self.url, self.app = base_url(self._server), app
         self.session = self.loop.run_until_complete(self._session())
         self.statuses: dict[int, int] = {}
 
@@ -72,7 +76,7 @@ class Server:
 
     def close(self) -> None:
         self.loop.run_until_complete(self.session.close())
-        self.loop.run_until_complete(self._cm.__aexit__(None, None, None))
+        self.loop.run_until_complete(self._server.close())
         self.loop.close()
 
 
@@ -176,7 +180,7 @@ def fingerprint(server: Server) -> tuple[Any, ...]:
             tuple((t, id(s)) for t, s in store.targets.items()), tuple(store.meta.items()))
 
 
-@settings(max_examples=10_000, deadline=None, database=None,
+@settings(max_examples=examples(10_000), deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(case=body())
 def test_generated_bodies_only_get_2xx_or_4xx_and_only_valid_ones_change_the_store(server: Server,
@@ -198,4 +202,4 @@ def test_generated_bodies_only_get_2xx_or_4xx_and_only_valid_ones_change_the_sto
 def test_the_server_still_answers_after_the_fuzzing(server: Server) -> None:
     assert server.get("/healthz") == 200 and server.get("/metrics") == 200
     print("fuzz statuses:", dict(sorted(server.statuses.items())))
-    assert sum(server.statuses.values()) >= 10_000
+    assert sum(server.statuses.values()) >= examples(10_000)

@@ -6,45 +6,23 @@ import gzip
 import json
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.integration.collector_server import running_collector
+from tests.peers.collector_app import RunningCollector
+from tests.peers.ingest import TOKENS, body, post
 
 pytestmark = pytest.mark.integration
 
-TOKENS = {"row-a-01": "token-for-row-a-01-xyz", "row-b-01": "token-for-row-b-01-xyz"}
-
-
-def body(agent: str = "row-a-01", seq: int = 1, **over: object) -> dict:
-    now = time.time()
-    b = {"version": 1, "agent": agent, "seq": seq, "sent_at": now, "interval": 15.0,
-         "metrics": {"tierwatch_pdu_power_watts": {"type": "gauge", "help": "Active power."}},
-         "outcomes": [{"target": "pdu-a", "status": "ok", "started_at": now - 1, "duration": 0.1,
-                       "interval": 15.0, "readings": 1, "health": "ok"}],
-         "readings": [{"target": "pdu-a", "metric": "tierwatch_pdu_power_watts", "labels": {"phase": "1"},
-                       "value": 1234.5, "ts": now}]}
-    b.update(over)
-    return b
-
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[str]:
+async def server(running_collector: RunningCollector) -> AsyncIterator[str]:
     agents = {name: {"token": tok} for name, tok in TOKENS.items()}
-    async with running_collector(tmp_path, agents=agents, ingest={"max_body_bytes": 64 * 1024,
-                                                                  "max_decompressed_bytes": 256 * 1024,
-                                                                  "max_labels": 8}) as (url, _):
+    async with running_collector(agents=agents, ingest={"max_body_bytes": 64 * 1024,
+                                                        "max_decompressed_bytes": 256 * 1024,
+                                                        "max_labels": 8}) as (url, _):
         yield url
-
-
-async def post(url: str, payload: bytes, token: str | None = TOKENS["row-a-01"], **headers: str) -> tuple[int, dict]:
-    h = {"Content-Type": "application/json", **headers}
-    if token is not None:
-        h["Authorization"] = f"Bearer {token}"
-    async with aiohttp.ClientSession() as s, s.post(url + "/api/v1/ingest", data=payload, headers=h) as r:
-        return r.status, await r.json(content_type=None)
 
 
 async def metrics(url: str) -> str:

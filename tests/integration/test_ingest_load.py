@@ -8,14 +8,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from collector.app import INGEST_KEY
-from tests.integration.collector_server import running_collector
-from tests.integration.test_ingest_http import TOKENS, body
+from tests.peers.collector_app import RunningCollector
+from tests.peers.ingest import TOKENS, body
 from tests.peers.processes import ROOT
 
 pytestmark = pytest.mark.integration
@@ -37,9 +36,10 @@ def test_many_agents_posting_at_once_keep_ingest_p99_under_250ms_and_metrics_und
     assert run.returncode == 0, run.stderr[-3000:]
 
 
-async def test_a_saturated_collector_answers_503_with_retry_after_and_healthz_still_answers(tmp_path: Path) -> None:
+async def test_a_saturated_collector_answers_503_with_retry_after_and_healthz_still_answers(
+        running_collector: RunningCollector) -> None:
     agents = {name: {"token": tok} for name, tok in TOKENS.items()}
-    async with running_collector(tmp_path, agents=agents, ingest={"max_inflight": 1}) as (url, app):
+    async with running_collector(agents=agents, ingest={"max_inflight": 1}) as (url, app):
         headers = {"Authorization": f"Bearer {TOKENS['row-a-01']}", "Content-Type": "application/json"}
         payload = json.dumps(body(seq=1)).encode()
         host, port = url.removeprefix("http://").split(":")
@@ -72,9 +72,10 @@ async def test_a_saturated_collector_answers_503_with_retry_after_and_healthz_st
         await writer.wait_closed()
 
 
-async def test_a_body_that_arrives_in_several_pieces_is_read_whole_not_refused_as_too_large(tmp_path: Path) -> None:
+async def test_a_body_that_arrives_in_several_pieces_is_read_whole_not_refused_as_too_large(
+        running_collector: RunningCollector) -> None:
     agents = {name: {"token": tok} for name, tok in TOKENS.items()}
-    async with running_collector(tmp_path, agents=agents) as (url, _):
+    async with running_collector(agents=agents) as (url, _):
         host, port = url.removeprefix("http://").split(":")
         payload = json.dumps(body(seq=3)).encode()
         reader, writer = await asyncio.open_connection(host, int(port))

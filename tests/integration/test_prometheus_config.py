@@ -404,7 +404,8 @@ def test_the_recording_rules_compute_what_the_dashboards_show(stack: Stack, what
     assert result and float(result[0]["value"][1]) == pytest.approx(expected, rel=1e-3), (what, result)
 
 
-async def test_a_device_down_reaches_the_on_call_webhook_through_alertmanager(stack: Stack) -> None:
+async def test_a_device_down_reaches_the_on_call_webhook_through_alertmanager(stack: Stack,
+                                                                            aiohttp_server: Any) -> None:
     received: list[tuple[str, dict[str, Any]]] = []
     arrived = asyncio.Event()
 
@@ -415,9 +416,7 @@ async def test_a_device_down_reaches_the_on_call_webhook_through_alertmanager(st
 
     app = web.Application()
     app.router.add_post("/alerts/{receiver}", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", stack.webhook_port).start()
+    webhook = await aiohttp_server(app, host="127.0.0.1", port=stack.webhook_port)
 
     config = yaml.safe_load(AM_CONFIG.read_text())
     for receiver in config["receivers"]:
@@ -454,4 +453,4 @@ async def test_a_device_down_reaches_the_on_call_webhook_through_alertmanager(st
         assert alerts[0]["status"] == "firing"
     finally:
         am.stop()
-        await runner.cleanup()
+        await webhook.close()

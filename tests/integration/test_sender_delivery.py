@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from agent.config import CollectorLink
 from agent.outbox import MemoryOutbox
-from agent.sender import Sender
+from tests.peers.collector_app import base_url
+from tests.peers.sender import sending
 from tierwatch_common.models import Outcome, Reading
 
 pytestmark = pytest.mark.integration
@@ -42,19 +42,25 @@ class StandIn:
         return web.json_response({"error": "x", "errors": []}, status=status, headers=headers)
 
 
-@contextlib.asynccontextmanager
-async def serving(stand_in: StandIn) -> AsyncIterator[StandIn]:
-    app = web.Application()
-    app.router.add_post("/api/v1/ingest", stand_in.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    stand_in.url = "http://127.0.0.1:%d" % runner.addresses[0][1]
-    try:
-        yield stand_in
-    finally:
-        await runner.cleanup()
+Serving = Callable[[StandIn], contextlib.AbstractAsyncContextManager[StandIn]]
+
+
+@pytest.fixture
+def serving(aiohttp_server: Any) -> Serving:
+    """Serve a stand-in on a loopback port (pytest-aiohttp's aiohttp_server) for the block's length."""
+
+    @contextlib.asynccontextmanager
+    async def serve(stand_in: StandIn) -> AsyncIterator[StandIn]:
+        app = web.Application()
+        app.router.add_post("/api/v1/ingest", stand_in.handle)
+        server = await aiohttp_server(app, host="127.0.0.1")
+        stand_in.url = base_url(server)
+        try:
+            yield stand_in
+        finally:
+            await server.close()
+
+    return serve
 
 
 def closed_port_url() -> str:
@@ -69,20 +75,6 @@ async def put(outbox: MemoryOutbox, i: int) -> None:
                      [Reading("pdu-a", "tierwatch_test_value", (), float(i), ts)], {})
 
 
-@contextlib.asynccontextmanager
-async def sending(urls: list[str], outbox: MemoryOutbox, **link: Any) -> AsyncIterator[Sender]:
-    settings = {"urls": urls, "token": "t0k3n-for-tests", "backoff_initial": 0.05, "backoff_max": 0.2,
-                "timeout": 2.0, **link}
-    sender = Sender(CollectorLink.model_validate(settings), "row-a-01", 1.0, outbox)
-    task = asyncio.create_task(sender.run())
-    try:
-        yield sender
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -90,7 +82,7 @@ async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def test_batches_fail_over_to_the_second_url_and_come_back_to_the_first_after_failback_after() -> None:
+async def test_batches_fail_over_to_the_second_url_and_come_back_to_the_first_after_failback_after(serving: Serving) -> None:
     primary = StandIn(status=503)
     async with serving(primary), serving(StandIn()) as secondary:
         outbox = MemoryOutbox(first_seq=1)
@@ -110,7 +102,7 @@ async def test_batches_fail_over_to_the_second_url_and_come_back_to_the_first_af
             assert sender.stats.sent == 7
 
 
-async def test_a_dead_first_url_costs_nothing_per_batch_once_the_agent_has_failed_over() -> None:
+async def test_a_dead_first_url_costs_nothing_per_batch_once_the_agent_has_failed_over(serving: Serving) -> None:
     async with serving(StandIn()) as secondary:
         outbox = MemoryOutbox(first_seq=1)
         async with sending([closed_port_url(), secondary.url], outbox, failback_after=60):
@@ -122,7 +114,7 @@ async def test_a_dead_first_url_costs_nothing_per_batch_once_the_agent_has_faile
             assert time.monotonic() - started < 3
 
 
-async def test_retry_after_from_an_overloaded_collector_is_honoured() -> None:
+async def test_retry_after_from_an_overloaded_collector_is_honoured(serving: Serving) -> None:
     collector = StandIn(answer=lambda n: (503, {"Retry-After": "1"}) if n == 1 else (200, {}))
     async with serving(collector):
         outbox = MemoryOutbox(first_seq=1)
@@ -132,7 +124,7 @@ async def test_retry_after_from_an_overloaded_collector_is_honoured() -> None:
     assert collector.hits[1] - collector.hits[0] >= 0.95
 
 
-async def test_429_without_retry_after_falls_back_to_jittered_back_off() -> None:
+async def test_429_without_retry_after_falls_back_to_jittered_back_off(serving: Serving) -> None:
     collector = StandIn(answer=lambda n: (429, {}) if n <= 2 else (200, {}))
     async with serving(collector):
         outbox = MemoryOutbox(first_seq=1)
@@ -142,7 +134,7 @@ async def test_429_without_retry_after_falls_back_to_jittered_back_off() -> None
             assert sender.stats.failures == 2
 
 
-async def test_fan_out_sends_every_batch_to_both_collectors_and_acks_only_when_both_have_it() -> None:
+async def test_fan_out_sends_every_batch_to_both_collectors_and_acks_only_when_both_have_it(serving: Serving) -> None:
     flaky = StandIn(answer=lambda n: (503, {"Retry-After": "0.3"}) if n <= 2 else (200, {}))
     async with serving(StandIn()) as steady, serving(flaky):
         outbox = MemoryOutbox(first_seq=1)
@@ -160,7 +152,7 @@ async def test_fan_out_sends_every_batch_to_both_collectors_and_acks_only_when_b
             assert sender.stats.sent == 4
 
 
-async def test_fan_out_keeps_feeding_the_live_collector_when_its_partner_stays_down() -> None:
+async def test_fan_out_keeps_feeding_the_live_collector_when_its_partner_stays_down(serving: Serving) -> None:
     dead = closed_port_url()
     async with serving(StandIn()) as live:
         outbox = MemoryOutbox(first_seq=1)

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from collector.availability.web import ENGINE_KEY
-from tests.integration.collector_server import running_collector
+from tests.peers.collector_app import RunningCollector
 from tests.peers.chromium import CHROMIUM, chromium
 
 pytestmark = pytest.mark.integration
@@ -47,10 +47,10 @@ READ_DOM = """(() => {
 
 
 @pytest.fixture
-async def hall(tmp_path: Path):
+async def hall(running_collector: RunningCollector):
     config = {"operators": {"noc": {"token": "op-token"}}, "site": "Bamako DC1",
               "availability": {"groups": GROUPS, "timezone": "Africa/Bamako"}}
-    async with running_collector(tmp_path, **config) as (url, app):
+    async with running_collector(**config) as (url, app):
         engine = app[ENGINE_KEY]
         now = time.time()
         for name in ("pdu-a01-a", "crac-1", "crac-2", "crac-3", "ups-a"):

@@ -15,7 +15,7 @@ import pytest
 
 from agent.outbox import MemoryOutbox
 from agent.sender import Sender
-from tests.integration.test_sender_delivery import sending
+from tests.peers.sender import sending
 from tests.peers.certs import Pem, TestCA
 from tests.peers.processes import BIN, Proc, free_tcp_port, start_agent, wait_until
 from tierwatch_common.models import Outcome, Reading

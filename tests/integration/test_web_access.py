@@ -15,7 +15,7 @@ import bcrypt
 import pytest
 
 from collector.availability.web import ENGINE_KEY
-from tests.integration.collector_server import running_collector
+from tests.peers.collector_app import RunningCollector
 
 pytestmark = pytest.mark.integration
 
@@ -35,14 +35,14 @@ PROTECTED = ["/", "/api/v1/availability", "/api/v1/maintenance", "/api/v1/audit"
 
 
 @pytest.fixture
-async def collector(tmp_path: Path):
+async def collector(running_collector: RunningCollector):
     config = {
         "agents": {"row-a-01": {"token": "agent-token"}},
         "web": {"basic_auth_users": {"ecran": hashed("mur-du-noc"), "awa": hashed("astreinte-2026")},
                 "roles": {"awa": "operator"}},
         "availability": {"groups": {"ups": {"any_of": ["ups-a", "ups-b"]}}},
     }
-    async with running_collector(tmp_path, **config) as (url, app):
+    async with running_collector(**config) as (url, app):
         for name in ("ups-a", "ups-b"):
             app[ENGINE_KEY].observe(name, time.time(), "ok", "ok", "", 3600)
         yield url

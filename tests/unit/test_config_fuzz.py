@@ -1,4 +1,4 @@
-"""Generated config files (1,000 per program): loading either succeeds or raises ConfigError whose
+"""Generated config files (1,000 per program in CI, a tenth locally: tests/hypothesis_profiles.py): loading either succeeds or raises ConfigError whose
 problems carry file, line and column; never another exception. A few go through the real CLI,
 which must exit 0 or 2 without a traceback."""
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from agent.config import load_agent_config
 from collector.config import load_collector_config
+from tests.hypothesis_profiles import examples
 from tests.peers.processes import BIN
 from tierwatch_common.configfile import ConfigError
 
@@ -107,7 +108,7 @@ def load_cleanly(loader: Callable[[Path], object], path: Path, text: bytes) -> N
             assert rendered.startswith(f"{path}:") and problem.line >= 0 and problem.message, rendered
 
 
-FUZZ = settings(max_examples=1000, deadline=None, database=None,
+FUZZ = settings(max_examples=examples(1000), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

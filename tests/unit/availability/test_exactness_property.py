@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from collector.availability.engine import AvailabilityEngine
 from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
+from tests.hypothesis_profiles import examples
 from tests.unit.availability.brute_force import DEGRADED, DOWN, OK, Outcome, Window, World
 
 TARGETS = ("a", "b", "c", "d")
@@ -114,7 +115,7 @@ def _run(ops: list[tuple[int, tuple[object, ...]]], final_gap: int, windows: lis
     check(t + final_gap / scale)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(st.tuples(gap, op), max_size=40), final_gap=gap)
 def test_every_window_matches_an_interval_by_interval_count_to_the_millisecond(
         ops: list[tuple[int, tuple[object, ...]]], final_gap: int) -> None:
@@ -136,7 +137,7 @@ small_op = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(st.tuples(small_gap, small_op), max_size=25), final_gap=small_gap)
 def test_every_window_matches_a_second_by_second_count(ops: list[tuple[int, tuple[object, ...]]],
                                                       final_gap: int) -> None:
