@@ -24,7 +24,7 @@ FILES = sorted(BUNDLED_DIR.glob("*.yaml"))
 OID_RE = re.compile(r"(?<![\w.])(?:0|1|2)(?:\.\d+){3,}(?![\w.])")
 # A MIB object descriptor: lowerCamelCase anywhere in the comment (upsBatteryStatus, ifHCInOctets,
 # smartUPS2), or a lowercase descriptor first or after its module (busalarm, CPS-MIB ups).
-MIB_OBJECT_RE = re.compile(r"\b[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[a-z]+[0-9][A-Za-z0-9]*\b|^\s*[a-z][A-Za-z0-9]{2,}\b|[A-Z][A-Z0-9-]*MIB\s+[a-z][A-Za-z0-9]+\b")
+MIB_OBJECT_RE = re.compile(r"\b[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[a-z]+[0-9][A-Za-z0-9]*\b|^\s*[a-z][A-Za-z0-9]{2,}\b|[A-Z][A-Za-z0-9-]*-MIB\s+[a-z][A-Za-z0-9]+\b")
 
 # Words that name a physical quantity → the base-unit suffix a (non-enum) metric with it must end in.
 QUANTITY_UNITS = {

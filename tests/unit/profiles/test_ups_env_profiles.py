@@ -142,3 +142,44 @@ async def test_a_socomec_ups_on_bypass_is_degraded_and_one_switched_off_is_down(
     result = await poll(profiles, "socomec-ups", **{SOCOMEC_SOURCE: raw})
     assert present(result, "ups_output_source_state") == source
     assert result.health == health and f"ups_output_source_state={source}" in result.reason
+
+
+EMS_ALARM_HOT = "1.3.6.1.4.1.318.1.1.10.3.13.1.1.11.2"   # emsProbeStatusProbeAlarmStatus.2
+IEM_CONTACT = "1.3.6.1.4.1.318.1.1.10.2.3.4.1.3.1"       # iemStatusContactStatus.1
+
+
+async def test_an_apc_emu_converts_its_system_wide_fahrenheit_and_skips_probes_it_cannot_reach(profiles):
+    result = await poll(profiles, "apc-emu")
+    assert result.status == "ok" and "apc-emu" in result.profiles
+    temps = {dict(r.labels)["sensor"]: r.value for r in result.readings
+             if r.metric == "tierwatch_environment_temperature_celsius"}
+    assert temps == pytest.approx({"Row 3 cold aisle": 22.222, "Row 3 hot aisle": 37.222, "UPS room": 23.0}, abs=1e-3)
+    assert value(result, "environment_humidity_ratio", sensor="Row 3 cold aisle") == pytest.approx(0.45)
+    assert not [r for r in result.readings if r.metric == "tierwatch_environment_humidity_ratio"
+                and dict(r.labels)["sensor"] == "UPS room"], "uio humidity -1 means no humidity sensor"
+    assert present(result, "environment_sensor_comm_state", sensor="Spare port") == "commsNeverDiscovered"
+    assert present(result, "environment_contact_state", sensor="Leak under CRAC 2") == "contactClosedEMS"
+    assert present(result, "environment_contact_normal_state", sensor="Leak under CRAC 2") == "normallyOpenEMS"
+    assert present(result, "environment_contact_state", sensor="Smoke detector") == "uioInputOpen"
+    hot = {dict(r.labels)["state"]: r.value for r in result.readings
+           if r.metric == "tierwatch_environment_probe_alarm_state" and dict(r.labels)["sensor"] == "Row 3 hot aisle"}
+    assert hot["highTemperature"] == 1 and sum(hot.values()) == 1
+    assert (result.health, result.reason) == ("degraded", "environment_probe_alarm_state=highTemperature")
+
+
+async def test_an_apc_emu_probe_beyond_its_maximum_makes_the_room_critical(profiles):
+    result = await poll(profiles, "apc-emu", **{EMS_ALARM_HOT: 0b11})   # max and high temperature bits
+    assert result.health == "critical" and "environment_probe_alarm_state=maxTemperature" in result.reason
+
+
+async def test_a_ups_card_with_an_integrated_monitor_gets_both_profiles(profiles):
+    result = await poll(profiles, "apc-ups-iem")
+    assert {"apc-ups", "apc-iem"} <= set(result.profiles)
+    assert value(result, "environment_temperature_celsius", sensor="Battery cabinet") == 26
+    assert value(result, "environment_humidity_ratio", sensor="Battery cabinet") == pytest.approx(0.48)
+    assert not [r for r in result.readings if r.metric == "tierwatch_environment_temperature_celsius"
+                and dict(r.labels)["sensor"] == "Unplugged"]
+    assert present(result, "environment_contact_state", sensor="Cabinet door") == "noFault"
+    assert result.health == "ok"
+    faulted = await poll(profiles, "apc-ups-iem", **{IEM_CONTACT: 2})
+    assert faulted.health == "degraded" and "environment_contact_state=fault" in faulted.reason
