@@ -255,7 +255,8 @@ def _emit_bits(out: list[Sample], m: Metric, labels: dict[str, str], vb: Varbind
 
 
 def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, raw: float,
-          oids: str | tuple[str, ...], states: Mapping[str, str] | None = None) -> None:
+          oids: str | tuple[str, ...], states: Mapping[str, str] | None = None,
+          pairs: tuple[tuple[str, str], ...] | None = None) -> None:
     name = METRIC_PREFIX + m.name
     states = m.enum if states is None else states
     if states is not None:
@@ -268,7 +269,7 @@ def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, ra
             out.append(Sample(name, pairs, 1.0 if on else 0.0, oids))
         return
     if math.isfinite(value):
-        out.append(Sample(name, tuple(sorted(labels.items())), value, oids))
+        out.append(Sample(name, tuple(sorted(labels.items())) if pairs is None else pairs, value, oids))
 
 
 def _other_cell(data: SnmpData, column: str, groups: Sequence[str],
@@ -278,7 +279,8 @@ def _other_cell(data: SnmpData, column: str, groups: Sequence[str],
 
 
 def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tuple[Varbind | None, str]],
-             labels: dict[str, str], guard: CounterGuard | None, out: list[Sample]) -> None:
+             labels: dict[str, str], guard: CounterGuard | None, out: list[Sample],
+             pairs: tuple[tuple[str, str], ...] | None = None) -> None:
     """One value through the pipeline scalars and table cells share: no-data values, the power of
     ten (scale exponent, decimal digits), the multiplier and divisor columns, unit conversion,
     counter guarding, the states of an enum read from the row, and the bits of a bit-field."""
@@ -320,9 +322,9 @@ def _reading(m: Metric, vb: Varbind, read: _Read, multiplier: Callable[[str], tu
         if not states:
             return
         oids.append(key_oid)
-    key = (m.name, tuple(sorted(labels.items())))
-    value = _finish(m, raw, vb.kind, power, mult, key, guard, div)
-    _emit(out, m, labels, value, raw, oids[0] if len(oids) == 1 else tuple(oids), states)
+    pairs = tuple(sorted(labels.items())) if pairs is None else pairs  # `labels` as sorted pairs
+    value = _finish(m, raw, vb.kind, power, mult, (m.name, pairs), guard, div)
+    _emit(out, m, labels, value, raw, oids[0] if len(oids) == 1 else tuple(oids), states, pairs)
 
 
 def _scalar(p: Profile, m: Metric, data: SnmpData, guard: CounterGuard | None, out: list[Sample]) -> None:
@@ -357,6 +359,8 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
         return parsed[suffix]
 
     hidden = {part.label for part in table.index if not part.export}
+    # A row's exported labels (and as sorted pairs) for metrics without `where` or own labels.
+    plain: dict[str, tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
     for m in table.metrics:
         rows: dict[str, Varbind] = {}
         for col in (m.oid, *m.fallback):
@@ -369,10 +373,18 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
             labels, groups = found
             if any(labels.get(k) != v for k, v in m.where.items()):
                 continue
-            final = {**p.labels, **{k: v for k, v in labels.items() if k not in m.where and k not in hidden and v != ""},
-                     **m.labels}
+            pairs = None
+            if m.where or m.labels:
+                final = {**p.labels, **{k: v for k, v in labels.items() if k not in m.where and k not in hidden
+                                        and v != ""}, **m.labels}
+            elif suffix in plain:
+                final, pairs = plain[suffix]
+            else:
+                final = {**p.labels, **{k: v for k, v in labels.items() if k not in hidden and v != ""}}
+                pairs = tuple(sorted(final.items()))
+                plain[suffix] = (final, pairs)
             _reading(m, vb, lambda oid, index, g=groups: _other_cell(data, oid, g, index),
-                     lambda oid, sfx=suffix: (data.cell(oid, sfx), f"{oid}.{sfx}"), final, guard, out)
+                     lambda oid, sfx=suffix: (data.cell(oid, sfx), f"{oid}.{sfx}"), final, guard, out, pairs)
 
 
 def evaluate(profile: Profile, data: SnmpData, guard: CounterGuard | None = None) -> list[Sample]:

@@ -48,18 +48,50 @@ def to_varbind(body: bytes, tag: int, value: int | bytes | str | None) -> Varbin
     if tag in _ABSENT:
         return None
     if tag == _NULL:
-        return Varbind(_text(body), t.NULL, b"")
-    return Varbind(_text(body), _KIND.get(tag, _OPAQUE), value)  # type: ignore[arg-type]
+        return Varbind(cached_text(body), t.NULL, b"")
+    return Varbind(cached_text(body), _KIND.get(tag, _OPAQUE), value)  # type: ignore[arg-type]
+
+
+_TEXT: dict[bytes, str] = {}  # OID body → dotted text: polls meet the same OIDs every time
+_ARCS: dict[bytes, tuple[int, ...]] = {}
+_CACHE_MAX = 200_000
+_new_varbind = tuple.__new__
+
+
+def cached_text(body: bytes) -> str:
+    text = _TEXT.get(body)
+    if text is None:
+        if len(_TEXT) >= _CACHE_MAX:
+            _TEXT.clear()
+        text = _TEXT[body] = _text(body)
+    return text
+
+
+def _cached_arcs(body: bytes) -> tuple[int, ...]:
+    arcs = _ARCS.get(body)
+    if arcs is None:
+        if len(_ARCS) >= _CACHE_MAX:
+            _ARCS.clear()
+        arcs = _ARCS[body] = _arcs(body)
+    return arcs
+
+
+def increases(new: bytes, last: bytes) -> bool:
+    """Whether OID body `new` comes after `last`. Where every arc takes one octet (the usual
+    case) octet order is OID order; otherwise the arcs are compared."""
+    if new.isascii() and last.isascii():
+        return new > last
+    return _cached_arcs(new) > _cached_arcs(last)
 
 
 class _Column:
-    __slots__ = ("root", "body", "last", "last_arcs", "out", "done")
+    __slots__ = ("root", "body", "cut", "last", "out", "done")
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.body = oid_body(root)
+        self.cut = len(self.body)
         self.last = self.body
-        self.last_arcs = _arcs(self.body)
         self.out: list[Varbind] = []
         self.done = False
 
@@ -136,17 +168,15 @@ class ColumnWalk:
             self._take(c, body, tag, value)
 
     def _take(self, c: _Column, body: bytes, tag: int, value: int | bytes | str | None) -> None:
-        root = c.body
-        if tag == _END or len(body) <= len(root) or not body.startswith(root):
+        if tag == _END or len(body) <= c.cut or not body.startswith(c.body):
             c.done = True
             return
-        arcs = _arcs(body)
-        if arcs <= c.last_arcs:
+        if not increases(body, c.last):
             raise e.SnmpError(f"{self.ep!r}: agent returned OIDs out of order under {c.root}")
-        c.last, c.last_arcs = body, arcs
+        c.last = body
         if tag in _ABSENT:
             return
         if tag == _NULL:
-            c.out.append(Varbind(_text(body), t.NULL, b""))
+            c.out.append(Varbind(cached_text(body), t.NULL, b""))
         else:
-            c.out.append(Varbind(_text(body), _KIND.get(tag, _OPAQUE), value))  # type: ignore[arg-type]
+            c.out.append(_new_varbind(Varbind, (cached_text(body), _KIND.get(tag, _OPAQUE), value)))

@@ -156,11 +156,15 @@ class SnmpSource:
             per_profile[p.name] = evaluate(p, data, self._guard)
         self._guard.finish_poll()
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        merged: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}  # rows share label sets
         for p in self._selected:
             for m in p.all_metrics():
                 result.metrics.setdefault(METRIC_PREFIX + m.name, MetricInfo("gauge" if m.enum else m.type, m.help))
             for s in per_profile[p.name]:
-                labels = tuple(sorted({**dict(s.labels), **self._labels}.items()))
+                labels = merged.get(s.labels)
+                if labels is None:
+                    labels = merged[s.labels] = (tuple(sorted({**dict(s.labels), **self._labels}.items()))
+                                                 if self._labels else s.labels)
                 if (s.metric, labels) in seen:
                     continue  # the same series from two profiles: keep the first
                 seen.add((s.metric, labels))
