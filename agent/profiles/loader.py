@@ -125,9 +125,11 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
     """Cross-field checks the schema alone cannot do, each located in the file."""
     out: list[ConfigProblem] = []
     by_name: dict[str, Metric] = {}
+    all_states: dict[str, list[str]] = {}  # the states of every entry with that name (one per table or row kind)
     for i, m in enumerate(p.scalars):
         where = ("scalars", i)
         by_name.setdefault(m.name, m)
+        all_states.setdefault(m.name, []).extend((m.states or {}).values())
         if m.where:
             out.append(_problem(pos, (*where, "where"), "where is for table metrics only", file))
         if m.digits is not None and m.digits.index is not None:
@@ -155,6 +157,7 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
         for j, m in enumerate(table.metrics):
             where = ("tables", t, "metrics", j)
             by_name.setdefault(m.name, m)
+            all_states.setdefault(m.name, []).extend((m.states or {}).values())
             for key in m.where:
                 if key not in labels:
                     out.append(_problem(pos, (*where, "where", key),
@@ -178,12 +181,12 @@ def check_profile(p: Profile, pos: Positions, file: str) -> list[ConfigProblem]:
                     out.append(_problem(pos, (*where, "states"),
                                         f"'{cond.metric}' has no enum or bits; use below or above", file))
                 elif metric.states is not None:  # enum_from states are known only per row
-                    known = set(metric.states.values())
+                    known = list(dict.fromkeys(all_states[cond.metric]))
                     for s, state in enumerate(cond.states):
                         if state not in known:
                             out.append(_problem(pos, (*where, "states", s),
                                                 f"unknown state '{state}'; '{cond.metric}' has: "
-                                                f"{', '.join(metric.states.values())}", file))
+                                                f"{', '.join(known)}", file))
             elif metric.states is not None or metric.enum_from is not None:
                 out.append(_problem(pos, where, f"'{cond.metric}' is an enum; use states", file))
     return out
