@@ -83,8 +83,8 @@ async def test_sentry3_temperatures_follow_the_probe_scale_and_water_is_a_state(
     assert values(result, "environment_temperature_threshold_celsius", level="upper_warning") == {probe: 35}
     assert values(result, "environment_humidity_ratio") == {probe: 0.41}
     states = present(result, "environment_sensor_status_state")
-    assert states[(("kind", "water"), ("sensor", "Floor_Water"), ("sensor_id", "1"))] == "alarm"
-    assert states[(("kind", "contact"), ("sensor", "Rear_Door"), ("sensor_id", "1.1"))] == "normal"
+    assert states[(("sensor", "Floor_Water"), ("sensor_id", "1"), ("sensor_type", "water"))] == "alarm"
+    assert states[(("sensor", "Rear_Door"), ("sensor_id", "1.1"), ("sensor_type", "contact"))] == "normal"
 
 
 async def test_a_blown_branch_fuse_makes_a_sentry3_cdu_critical(profiles):
