@@ -183,3 +183,15 @@ async def test_a_ups_card_with_an_integrated_monitor_gets_both_profiles(profiles
     assert result.health == "ok"
     faulted = await poll(profiles, "apc-ups-iem", **{IEM_CONTACT: 2})
     assert faulted.health == "degraded" and "environment_contact_state=fault" in faulted.reason
+
+
+async def test_a_netbotz_v2_appliance_reads_its_tenths_and_names_sensors_by_their_id_strings(profiles):
+    result = await poll(profiles, "netbotz-v2")
+    assert result.status == "ok" and result.profiles == ["netbotz-v2"]
+    assert value(result, "environment_temperature_celsius", sensor_id="nbHawk_TEMP") == pytest.approx(24.3)
+    assert value(result, "environment_humidity_ratio", sensor="Rack 5 top") == pytest.approx(0.412)
+    assert value(result, "environment_dew_point_celsius") == pytest.approx(10.4)
+    assert value(result, "environment_air_flow_meters_per_second") == pytest.approx(2.0)
+    assert present(result, "environment_door_state", sensor="Rack 5 rear door") == "open"
+    assert present(result, "environment_sensor_error_state", sensor_type="door") == "error"
+    assert (result.health, result.reason) == ("degraded", "environment_sensor_error_state=error")
