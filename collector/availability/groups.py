@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from collector.availability.settings import GroupSpec
+from collector.availability.settings import GroupSpec, members_first
 from collector.availability.vocabulary import DEGRADED, DOWN, MAINTENANCE, OK, UNKNOWN, UP_STATES, state_name
 
 
@@ -57,21 +57,9 @@ class GroupGraph:
         for name, spec in specs.items():
             for member in spec.members:
                 self.parents.setdefault(member, []).append(name)
-        self.order: list[str] = []
-        seen: set[str] = set()
-        for name in specs:
-            self._place(name, seen)
-        rank = {name: i for i, name in enumerate(self.order)}
+        self.order = members_first({name: spec.members for name, spec in specs.items()})
+        self._rank = {name: i for i, name in enumerate(self.order)}
         self._ancestors: dict[str, tuple[str, ...]] = {}
-        self._rank = rank
-
-    def _place(self, name: str, seen: set[str]) -> None:
-        if name in seen or name not in self.specs:
-            return
-        seen.add(name)
-        for member in self.specs[name].members:
-            self._place(member, seen)
-        self.order.append(name)
 
     def is_group(self, name: str) -> bool:
         return name in self.specs

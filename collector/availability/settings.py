@@ -194,14 +194,23 @@ class AvailabilitySettings(StrictModel):
                          override.maintenance_time or self.maintenance_time)
 
 
+def members_first(graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """Group names in an order where each group comes after every group among its members.
+
+    ``graph`` maps each group to its members; names that are not groups are leaves. Raises
+    graphlib.CycleError when groups contain each other.
+    """
+    return list(TopologicalSorter({name: [m for m in members if m in graph]
+                                   for name, members in graph.items()}).static_order())
+
+
 def find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
     """A cycle among group names (first name repeated at the end), or [] when there is none.
 
-    ``a → b`` means group ``a`` has ``b`` among its members; names that are not groups are leaves.
+    ``a → b`` means group ``a`` has ``b`` among its members.
     """
-    members_first = TopologicalSorter({name: [m for m in members if m in graph] for name, members in graph.items()})
     try:
-        members_first.prepare()
+        members_first(graph)
     except CycleError as exc:
         cycle = list(reversed(exc.args[1][1:]))    # the sorter lists each member before its group
         order = {name: i for i, name in enumerate(graph)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from collector.availability.groups import GroupGraph
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.windows import WindowClock
 from tierwatch_common.configfile import ConfigError, load_file
@@ -32,6 +33,16 @@ def test_a_group_cycle_is_an_error_that_names_the_cycle() -> None:
         load("groups:\n  room: {all_of: [rack, crac-1]}\n  rack: {any_of: [room, pdu-a]}\n")
     assert "availability.yaml:2:" in str(err.value)
     assert "cycle: room → rack → room" in str(err.value)
+
+
+def test_groups_are_ordered_so_that_every_group_comes_after_the_groups_it_contains() -> None:
+    settings = load("groups:\n  site: {all_of: [hall-1, hall-2]}\n  hall-1: {all_of: [rack-1, crac-1]}\n"
+                    "  rack-1: {any_of: [pdu-a, pdu-b]}\n  hall-2: {any_of: [rack-1, rack-2]}\n"
+                    "  rack-2: {any_of: [pdu-c, pdu-d]}\n")
+    order = GroupGraph(settings.groups).order
+    assert sorted(order) == ["hall-1", "hall-2", "rack-1", "rack-2", "site"]
+    for name, spec in settings.groups.items():
+        assert all(order.index(m) < order.index(name) for m in spec.members if m in settings.groups), (name, order)
 
 
 def test_an_unknown_group_kind_is_an_error_at_its_line() -> None:
