@@ -56,7 +56,8 @@ TEXT: dict[str, tuple[str, str]] = {   # key → (fr, en)
     "members": ("Membres", "Members"),
     "rule": ("Règle", "Rule"),
     # states
-    "state.ok": ("nominal", "ok"),
+    "state.ok": ("nominal", "ok"),                 # a group at full redundancy
+    "state.ok.target": ("opérationnel", "up"),     # a device that answers and is healthy
     "state.degraded": ("dégradé", "degraded"),
     "state.down": ("en panne", "down"),
     "state.unknown": ("inconnu", "unknown"),
@@ -140,8 +141,10 @@ class Words:
             return f"{m.group(1)}\u00a0{unit}"
         return name
 
-    def state(self, name: str) -> str:
-        return self(f"state.{name}")
+    def state(self, name: str, kind: str = "group") -> str:
+        """A state's word; ``ok`` reads "nominal" for a group and "opérationnel" (up) for a device."""
+        key = f"state.{name}.{kind}"
+        return self(key) if key in TEXT else self(f"state.{name}")
 
     def number(self, value: float, decimals: int) -> str:
         text = f"{value:,.{decimals}f}"

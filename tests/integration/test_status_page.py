@@ -86,6 +86,7 @@ async def test_the_status_page_shows_states_in_colour_maintenance_and_devices_do
     assert fr["rows"]["pdu-a01-b"]["colour"] == COLOURS["down"]
     assert fr["rows"]["crac-2"]["state"] == "maintenance" and fr["rows"]["crac-2"]["colour"] == COLOURS["maintenance"]
     assert fr["rows"]["pdu-a01-a"]["state"] == "ok" and fr["rows"]["pdu-a01-a"]["colour"] == COLOURS["ok"]
+    assert fr["rows"]["pdu-a01-a"]["text"] == "opérationnel" and en["rows"]["pdu-a01-a"]["text"] == "up"
     assert any("rack-a01-power" in d and "pdu-a01-b" in d for d in fr["degraded"]), fr["degraded"]
     assert any("crac-2" in m and "remplacement filtre" in m and "noc" in m for m in fr["maintenance"]), fr["maintenance"]
     assert any(d.startswith("en panne") and "ups-b" in d and "ups_output_source_state=none" in d for d in fr["down"])
