@@ -350,9 +350,9 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
                     labels[part.label] = f"{labels[part.label]}.{v}" if part.label in labels else v
                 for lk in table.lookups:
                     sub = lk.instance if lk.instance is not None else _sub_suffix(groups, lk.index)
-                    found = next((data.cell(c, sub) for c in (lk.oid, *lk.fallback)
-                                  if data.cell(c, sub) is not None), None)
-                    value = text(found)
+                    # the first column that names the row: a fallback also stands in for an empty text
+                    cells = [text(data.cell(c, sub)) for c in (lk.oid, *lk.fallback)]
+                    value = next((v for v in cells if v), next((v for v in cells if v is not None), None))
                     if value is not None:
                         labels[lk.label] = lk.map.get(value, value) if lk.map else value
                 parsed[suffix] = (labels, groups)

@@ -92,3 +92,32 @@ async def test_a_blown_branch_fuse_makes_a_sentry3_cdu_critical(profiles):
     assert result.health == "critical"
     assert "pdu_branch_status_state=onFuse" in result.reason  # branchStatus 9: fuse error
     assert "environment_sensor_status_state=alarm" in result.reason
+
+
+async def test_a_vertiv_geist_pdu_is_found_by_its_pdu_table_and_reads_phases_lines_and_outlets(profiles):
+    result = await poll(profiles, "vertiv-geist-pdu")
+    assert result.profiles == ["vertiv-geist-pdu"]
+    assert values(result, "pdu_power_watts") == {(("pdu", "1"),): 3120}
+    assert values(result, "pdu_energy_joules_total") == {(("pdu", "1"),): 4321000 * 3600}
+    phase2 = (("inlet", "1"), ("pdu", "1"), ("phase", "2"))
+    assert values(result, "pdu_phase_voltage_volts")[phase2] == 230.1
+    assert values(result, "pdu_phase_current_amperes")[phase2] == 4.7
+    assert values(result, "pdu_phase_power_factor_ratio")[phase2] == 0.94
+    assert values(result, "pdu_line_current_amperes")[(("inlet", "1"), ("line", "3"), ("pdu", "1"))] == 4.4
+    assert values(result, "pdu_breaker_current_amperes") == {(("breaker", "1"), ("pdu", "1")): 4.55,
+                                                            (("breaker", "2"), ("pdu", "1")): 4.7}
+    # the user label names an outlet; without one, the factory name does
+    fw, two = (("outlet", "1"), ("outlet_name", "fw-01"), ("pdu", "1")), (("outlet", "2"), ("outlet_name", "Outlet 2"),
+                                                                          ("pdu", "1"))
+    assert values(result, "pdu_outlet_current_amperes") == {fw: 1.23, two: 0}
+    assert present(result, "pdu_outlet_power_state") == {fw: "on", two: "off"}
+    assert present(result, "pdu_outlet_relay_failure_state") == {fw: "false", two: "true"}
+
+
+async def test_vertiv_geist_probes_read_in_fahrenheit_are_exported_in_celsius_and_unavailable_ones_not_at_all(profiles):
+    result = await poll(profiles, "vertiv-geist-pdu")
+    assert values(result, "environment_temperature_celsius") == {
+        (("sensor", "Cold aisle"), ("sensor_id", "1")): 24.0, (("sensor", "Row end"), ("sensor_id", "1")): 25.0}
+    assert values(result, "environment_dew_point_celsius") == {(("sensor", "Row end"), ("sensor_id", "1")): 12.222222222}
+    assert values(result, "environment_humidity_ratio") == {(("sensor", "Row end"), ("sensor_id", "1")): 0.45}
+    assert result.health == "degraded" and result.reason == "pdu_outlet_relay_failure_state=true"
