@@ -15,8 +15,8 @@ from pydantic import Field, model_validator
 from tierwatch_common.configfile import StrictModel, load_file
 from tierwatch_common.types import Duration, Ident
 
-PduVendor = Literal["apc", "raritan"]
-CoolingVendor = Literal["liebert"]
+PduVendor = Literal["apc", "raritan", "sentry4"]
+CoolingVendor = Literal["liebert", "apc-inrow"]
 
 
 class HallInfo(StrictModel):

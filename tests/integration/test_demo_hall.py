@@ -122,7 +122,7 @@ def test_a_crac_failure_degrades_cooling_and_its_zone_warms(demo: Demo):
     assert demo.states()["hall-t-cooling"] == "degraded"
 
     def west() -> float:
-        temps = demo.samples("tierwatch_sensor_temperature_celsius")
+        temps = demo.samples("tierwatch_environment_temperature_celsius")
         return sum(v for t, v in temps.items() if t.startswith("probe-a")) / 3
 
     first = west()

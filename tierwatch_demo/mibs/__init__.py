@@ -69,18 +69,19 @@ def hall_devices(model: HallModel) -> dict[str, Device]:
     for r in spec.racks:
         for feed in "AB":
             pdu = model.pdus[f"pdu-{r.name}-{feed.lower()}"]
-            build = power.apc_rpdu2 if r.pdu_vendor == "apc" else power.raritan_pdu2
+            build = {"apc": power.apc_rpdu2, "raritan": power.raritan_pdu2, "sentry4": power.sentry4}[r.pdu_vendor]
             out[pdu.name] = Device(pdu.name, "pdu", _bind(build, pdu.name),
                                    {**room, "row": r.row, "rack": r.name, "feed": feed, "role": "pdu"},
-                                   4 if r.pdu_vendor == "apc" else 25)
+                                   {"apc": 4, "raritan": 25, "sentry4": 4}[r.pdu_vendor])
         probe = f"probe-{r.name}"
         out[probe] = Device(probe, "probe", _bind(environment.rack_probe, r.name),
                             {**room, "row": r.row, "rack": r.name, "role": "probe"}, 3)
     for u in spec.ups:
         out[u.name] = Device(u.name, "ups", _bind(power.ups_mib, u.name), {**room, "feed": u.feed, "role": "ups"}, 4)
     for c in spec.cooling.units:
-        out[c.name] = Device(c.name, "cooling", _bind(environment.liebert, c.name),
-                             {**room, "zone": c.zone, "role": "cooling"}, 3)
+        build = environment.liebert if c.vendor == "liebert" else environment.apc_inrow
+        out[c.name] = Device(c.name, "cooling", _bind(build, c.name),
+                             {**room, "zone": c.zone, "role": "cooling"}, 3 if c.vendor == "liebert" else 7)
     for h in spec.hosts:
         rack = next(r for r in spec.racks if r.name == h.rack)
         out[h.name] = Device(h.name, "host", _bind(hosts.net_snmp_host, h.name),

@@ -6,9 +6,7 @@ from tierwatch_demo.mibs import Mib, Objects
 from tierwatch_demo.model import HallModel
 
 LGP = "1.3.6.1.4.1.476.1.42.3"
-ENT_NAME = "1.3.6.1.2.1.47.1.1.1.1"
-ENT_SENSOR = "1.3.6.1.2.1.99.1.1.1"
-DEMO_PROBE = "1.3.6.1.4.1.32473.1.1"      # the documentation enterprise (RFC 5612): our own probe
+AKCP = "1.3.6.1.4.1.3854.1"               # SPAGENT-MIB sensorProbe
 ON, OFF = 1, 2
 
 
@@ -54,18 +52,59 @@ def liebert(model: HallModel, name: str) -> Objects:
 
 
 def rack_probe(model: HallModel, rack: str) -> Objects:
+    """An AKCP sensorProbe2 on the rack's front door: inlet temperature and humidity (SPAGENT-MIB)."""
     m = Mib()
-    m.system(model, f"probe-{rack}", "tierwatch demo rack probe (temperature, humidity)", DEMO_PROBE,
-             f"{model.spec.hall.name} rack {rack} front door")
-    readings = {1: ("inlet temperature", 8, model.inlet[rack], "C"),           # celsius
-                2: ("inlet humidity", 9, model.humidity_percent(rack), "%RH")}  # percentRH
-    for index, (label, kind, value, units) in readings.items():
-        m.put(ENT_NAME + ".2", index, "str", f"{label} sensor")  # entPhysicalDescr
-        m.put(ENT_NAME + ".7", index, "str", label.replace(" ", "_"))  # entPhysicalName
-        m.put(ENT_SENSOR + ".1", index, "int", kind)            # entPhySensorType
-        m.put(ENT_SENSOR + ".2", index, "int", 9)               # entPhySensorScale: units
-        m.put(ENT_SENSOR + ".3", index, "int", 1)               # entPhySensorPrecision: tenths
-        m.put(ENT_SENSOR + ".4", index, "int", value * 10)      # entPhySensorValue
-        m.put(ENT_SENSOR + ".5", index, "int", 1)               # entPhySensorOperStatus: ok
-        m.put(ENT_SENSOR + ".6", index, "str", units)           # entPhySensorUnitsDisplay
+    m.system(model, f"probe-{rack}", "sensorProbe2 v3.2.1", AKCP, f"{model.spec.hall.name} rack {rack} front door")
+    temp, rh = model.inlet[rack], model.humidity_percent(rack)
+    # ASHRAE A1: recommended up to 27 °C, allowable up to 32 °C
+    temp_status = 4 if temp >= 32 else 3 if temp >= 27 else 2          # highCritical / highWarning / normal
+    m.put(AKCP + ".1.2", 0, "int", {2: 2, 3: 3, 4: 4}[temp_status])     # spStatus: normal / warning / critical
+    t = AKCP + ".2.2.1.16.1"                                            # sensorProbeTempTable
+    m.put(t + ".1", 0, "str", f"{rack} inlet")                          # sensorProbeTempDescription
+    m.put(t + ".3", 0, "int", temp)                                     # sensorProbeTempDegree
+    m.put(t + ".4", 0, "int", temp_status)                              # sensorProbeTempStatus
+    m.put(t + ".5", 0, "int", 1)                                        # sensorProbeTempOnline: online
+    m.put(t + ".12", 0, "int", 1)                                       # sensorProbeTempDegreeType: celsius
+    m.put(t + ".14", 0, "int", temp * 10)                               # sensorProbeTempDegreeRaw (0.1 degree)
+    h = AKCP + ".2.2.1.17.1"                                            # sensorProbeHumidityTable
+    m.put(h + ".1", 0, "str", f"{rack} inlet")                          # sensorProbeHumidityDescription
+    m.put(h + ".3", 0, "int", rh)                                       # sensorProbeHumidityPercent
+    m.put(h + ".4", 0, "int", 2 if 20 <= rh <= 80 else 3)               # sensorProbeHumidityStatus
+    m.put(h + ".5", 0, "int", 1)                                        # sensorProbeHumidityOnline
+    return m.objects
+
+
+APC_COOLING = "1.3.6.1.4.1.318.1.1.27.1"   # PowerNet-MIB coolingUnit
+INROW = "1.3.6.1.4.1.318.1.3.14.8"        # PowerNet-MIB networkAir: an in-row unit's product ID
+MODES = "Off(0),On(1),Idle(2),Maintenance(3),Initializing(4)"
+YES_NO = "No(0),Yes(1)"
+
+
+def apc_inrow(model: HallModel, name: str) -> Objects:
+    """An APC InRow unit through the self-describing coolingUnit status tables (unit 1)."""
+    unit = model.units[name]
+    m = Mib()
+    m.system(model, name, "APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.9.6 AN1:apc_hw05_acrc_696.bin MN:ACRD301)",
+             INROW, f"{model.spec.hall.name} zone {unit.zone}")
+    analog = [("Supply Temperature", "C", 10, unit.supply_celsius), ("Return Temperature", "C", 10, unit.return_celsius),
+              ("Supply Temperature", "F", 10, unit.supply_celsius * 1.8 + 32),
+              ("Cooling Output", "kW", 10, unit.load_ratio * unit.capacity_watts / 1000),
+              ("Fan Speed", "%", 1, min(100.0, 30 + 70 * unit.load_ratio) if unit.running else 0.0),
+              ("Air Flow", "L/s", 1, 1800 * unit.load_ratio if unit.running else 0.0)]
+    a = APC_COOLING + ".4.1.2.1"                                   # coolingUnitStatusAnalogEntry
+    for i, (descr, units, scale, value) in enumerate(analog, start=1):
+        m.put(a + ".1", (1, i), "int", i)                          # coolingUnitStatusAnalogTableIndex
+        m.put(a + ".2", (1, i), "str", descr)                      # coolingUnitStatusAnalogDescription
+        m.put(a + ".3", (1, i), "int", value * scale)              # coolingUnitStatusAnalogValue (× scale)
+        m.put(a + ".4", (1, i), "str", units)                      # coolingUnitStatusAnalogUnits
+        m.put(a + ".5", (1, i), "int", scale)                      # coolingUnitStatusAnalogScale
+    discrete = [("Mode", 1 if unit.running else 0, MODES), ("Air Filter Clogged", 0, YES_NO),
+                ("Condensate Pan Full", 0, YES_NO)]
+    d = APC_COOLING + ".4.2.2.1"                                   # coolingUnitStatusDiscreteEntry
+    for i, (descr, value, key) in enumerate(discrete, start=1):
+        m.put(d + ".1", (1, i), "int", i)                          # coolingUnitStatusDiscreteTableIndex
+        m.put(d + ".2", (1, i), "str", descr)                      # coolingUnitStatusDiscreteDescription
+        m.put(d + ".3", (1, i), "str", key.split(",")[value].split("(")[0])  # ...DiscreteValueAsString
+        m.put(d + ".4", (1, i), "int", value)                      # ...DiscreteValueAsInteger
+        m.put(d + ".5", (1, i), "str", key)                        # ...DiscreteIntegerReferenceKey
     return m.objects

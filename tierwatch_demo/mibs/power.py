@@ -140,3 +140,56 @@ def ups_mib(model: HallModel, name: str) -> Objects:
     alarms = int(on_battery) + int(status in (3, 4)) + int(not alive)
     m.put(UPS + ".6.1", 0, "gauge", alarms)                       # upsAlarmsPresent
     return m.objects
+
+
+SENTRY4 = "1.3.6.1.4.1.1718.4.1"
+NORMAL, HIGH_WARNING, HIGH_ALARM = 0, 16, 17       # Sentry4-MIB DeviceStatus
+
+
+def sentry4(model: HallModel, name: str) -> Objects:
+    """A ServerTech PRO2 3-phase PDU through Sentry4-MIB: unit A, input cord AA, lines and phases 1-3."""
+    pdu = model.pdus[name]
+    m = Mib()
+    m.system(model, name, "Sentry Switched PDU", "1.3.6.1.4.1.1718.4", f"{model.spec.hall.name} rack {pdu.rack}")
+    watts = pdu.watts
+    rated = pdu.phase_rated_amperes
+    m.put(SENTRY4 + ".2.3.1.1", 1, "int", NORMAL)                                 # st4UnitStatus
+    cord = SENTRY4 + ".3.3.1"                                                     # st4InputCordMonitorEntry
+    m.put(cord + ".1", (1, 1), "int", 1)                                          # st4InputCordState: on
+    m.put(cord + ".2", (1, 1), "int", NORMAL)                                     # st4InputCordStatus
+    m.put(cord + ".3", (1, 1), "int", watts)                                      # st4InputCordActivePower (W)
+    m.put(cord + ".4", (1, 1), "int", NORMAL)                                     # ...ActivePowerStatus
+    m.put(cord + ".5", (1, 1), "int", watts / POWER_FACTOR)                       # ...ApparentPower (VA)
+    m.put(cord + ".6", (1, 1), "int", NORMAL)                                     # ...ApparentPowerStatus
+    capacity = 3 * rated * PHASE_VOLTS
+    m.put(cord + ".7", (1, 1), "int", 1000 * watts / POWER_FACTOR / capacity)     # ...PowerUtilized (0.1 %)
+    m.put(cord + ".8", (1, 1), "int", POWER_FACTOR * 100)                         # ...PowerFactor (0.01)
+    m.put(cord + ".9", (1, 1), "int", NORMAL)                                     # ...PowerFactorStatus
+    m.put(cord + ".10", (1, 1), "int", pdu.energy_joules / 3.6e5)                 # st4InputCordEnergy (0.1 kWh)
+    m.put(cord + ".11", (1, 1), "int", 500)                                       # ...Frequency (0.1 Hz)
+    m.put(SENTRY4 + ".3.2.1.7", (1, 1), "int", 4000)                              # st4InputCordNominalVoltage (0.1 V)
+    m.put(SENTRY4 + ".3.2.1.10", (1, 1), "int", rated)                            # st4InputCordCurrentCapacity (A)
+    m.put(SENTRY4 + ".3.2.1.12", (1, 1), "int", capacity)                         # st4InputCordPowerCapacity (VA)
+    for i in range(3):
+        n = i + 1
+        amps = pdu.phase_amperes(i)
+        status = HIGH_ALARM if amps >= rated else HIGH_WARNING if amps >= 0.8 * rated else NORMAL
+        line = SENTRY4 + ".4.3.1"                                                 # st4LineMonitorEntry
+        m.put(line + ".1", (1, 1, n), "int", 1)                                   # st4LineState: on
+        m.put(line + ".2", (1, 1, n), "int", NORMAL)                              # st4LineStatus
+        m.put(line + ".3", (1, 1, n), "int", amps * 100)                          # st4LineCurrent (0.01 A)
+        m.put(line + ".4", (1, 1, n), "int", status)                              # st4LineCurrentStatus
+        m.put(line + ".5", (1, 1, n), "int", 1000 * amps / rated)                 # st4LineCurrentUtilized (0.1 %)
+        m.put(SENTRY4 + ".4.2.1.6", (1, 1, n), "int", rated)                      # st4LineCurrentCapacity (A)
+        phase = SENTRY4 + ".5.3.1"                                                # st4PhaseMonitorEntry
+        m.put(phase + ".1", (1, 1, n), "int", 1)                                  # st4PhaseState: on
+        m.put(phase + ".2", (1, 1, n), "int", NORMAL)                             # st4PhaseStatus
+        m.put(phase + ".3", (1, 1, n), "int", PHASE_VOLTS * 10)                   # st4PhaseVoltage (0.1 V)
+        m.put(phase + ".4", (1, 1, n), "int", NORMAL)                             # st4PhaseVoltageStatus
+        m.put(phase + ".6", (1, 1, n), "int", amps * 100)                         # st4PhaseCurrent (0.01 A)
+        m.put(phase + ".8", (1, 1, n), "int", pdu.phase_watts[i])                 # st4PhaseActivePower (W)
+        m.put(phase + ".9", (1, 1, n), "int", pdu.phase_watts[i] / POWER_FACTOR)  # st4PhaseApparentPower (VA)
+        m.put(phase + ".10", (1, 1, n), "int", POWER_FACTOR * 100)                # st4PhasePowerFactor (0.01)
+        m.put(phase + ".11", (1, 1, n), "int", NORMAL)                            # st4PhasePowerFactorStatus
+        m.put(phase + ".13", (1, 1, n), "int", pdu.energy_joules * pdu.phase_watts[i] / max(watts, 1) / 3.6e5)  # st4PhaseEnergy
+    return m.objects
