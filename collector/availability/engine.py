@@ -114,8 +114,12 @@ class AvailabilityEngine:
             state = OK
         svc.last_at = svc.floor = t
         svc.staleness = staleness
+        said = svc.reason
         svc.health, svc.reason = health, reason
         self._set(svc, t, state, self._named.get(target, 0) > 0, reason or status)
+        if reason != said and state == DEGRADED:      # its groups' warnings quote it
+            for group in self.graph.ancestors(target):
+                self.evaluate_group(group, t)
         self._schedule(t + staleness, Event.EXPIRE, svc)
         self._dirty[target] = svc
 
@@ -173,7 +177,16 @@ class AvailabilityEngine:
         if svc is None:
             return DOWN if named else UNKNOWN
         state = svc.nominal if (nominal and svc.kind == GROUP) else svc.state
-        return as_member(state, named)
+        return as_member(state, named, svc.kind == GROUP)
+
+    def _member_warning(self, name: str) -> str | None:
+        """A member's health warning, as its group reports it (None when it has none)."""
+        svc = self.services.get(name)
+        if svc is None or self._named.get(name, 0) > 0:
+            return None
+        if svc.kind == GROUP:
+            return f"{name}: {svc.warning}" if svc.warning and svc.state in UP_STATES else None
+        return f"{name}: {svc.reason or state_name(DEGRADED)}" if svc.state == DEGRADED else None
 
     def evaluate_group(self, name: str, at: float) -> None:
         """Bring group ``name`` up to date with its members as of ``at``."""
@@ -185,12 +198,19 @@ class AvailabilityEngine:
         svc.nominal = nominal
         caused = state not in UP_STATES and nominal in UP_STATES
         maint = caused or self._named.get(name, 0) > 0
-        if state == svc.state and maint == svc.maint:
-            return
+        # reason and warning follow every member change, even when the group's state does not
         lacking = [f"{m}: {MAINTENANCE if self._named.get(m, 0) else state_name(v)}"
                    for m, v in zip(spec.members, values) if v != OK]
-        svc.reason = ", ".join(lacking)
-        self._set(svc, at, state, maint, svc.reason)
+        warnings = [w for w in map(self._member_warning, spec.members) if w]
+        reason, warning = ", ".join(lacking), "; ".join(warnings)
+        changed = (reason, warning) != (svc.reason, svc.warning)
+        svc.reason, svc.warning = reason, warning
+        if state == svc.state and maint == svc.maint:
+            if changed:
+                for group in self.graph.ancestors(name):    # parents report their members' warnings
+                    self.evaluate_group(group, at)
+            return
+        self._set(svc, at, state, maint, reason)
 
     def current(self, name: str) -> tuple[int, bool]:
         """(state, named in maintenance) of any name; unknown names are unknown."""

@@ -33,6 +33,7 @@ class _Row:
     label: str
     counters: tuple[float, ...]
     policy: SloPolicy
+    warning: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,8 @@ class AvailabilityExporter(Collector):
         engine = self._engine
         snap = engine.compute()
         rows = [_Row(svc.name, svc.kind, svc.state, svc.label,
-                     tuple(counters(svc.cum_at_settled(engine.settled_of(svc)))), svc.policy)
+                     tuple(counters(svc.cum_at_settled(engine.settled_of(svc)))), svc.policy,
+                     bool(svc.warning))
                 for svc in snap.services]
         return _Frozen(snap.frame, rows, snap.values, engine.compute_seconds, engine.stats())
 
@@ -96,6 +98,8 @@ STATE = FamilySpec(n.SERVICE_STATE, "gauge", "Current state of the service, one 
                    (n.LABEL_SERVICE, n.LABEL_STATE))
 GROUP_STATE = FamilySpec(n.GROUP_STATE, "gauge", "Redundancy state of the group: ok (full redundancy), "
                          "degraded (up, redundancy lost), down or unknown.", (n.LABEL_GROUP, n.LABEL_STATE))
+GROUP_WARNING = FamilySpec(n.GROUP_WARNING, "gauge", "1 while a member of the group that is up reports a health "
+                           "warning (degraded health): a warning, not lost redundancy.", (n.LABEL_GROUP,))
 COUNTERS = (
     FamilySpec(n.SERVICE_UP_SECONDS, "counter", "Seconds up (including degraded), outside maintenance." + _TAIL, _SV),
     FamilySpec(n.SERVICE_DEGRADED_SECONDS, "counter", "Seconds up but degraded, outside maintenance." + _TAIL, _SV),
@@ -124,7 +128,7 @@ REDUNDANCY = FamilySpec(n.GROUP_REDUNDANCY, "gauge", "Share of known time the gr
 COMPUTE = FamilySpec(n.ENGINE_COMPUTE_SECONDS, "gauge", "Time the last computation of every window took.", ())
 TRANSITIONS = FamilySpec(n.ENGINE_TRANSITIONS, "gauge", "State transitions held by the engine.", ())
 SERVICES = FamilySpec(n.ENGINE_SERVICES, "gauge", "Services (targets and groups) tracked by the engine.", ())
-ALL = (STATE, GROUP_STATE, *COUNTERS, SLO, RATIO, DOWNTIME, W_UNKNOWN, W_MAINT, ALLOWED, REMAINING,
+ALL = (STATE, GROUP_STATE, GROUP_WARNING, *COUNTERS, SLO, RATIO, DOWNTIME, W_UNKNOWN, W_MAINT, ALLOWED, REMAINING,
        REMAINING_RATIO, BURN, REDUNDANCY, COMPUTE, TRANSITIONS, SERVICES)
 
 
@@ -153,6 +157,7 @@ def emit_steps(frozen: _Frozen, sink: Sink) -> Iterator[None]:
         if svc.kind == GROUP:
             for g, label in enumerate(GROUP_STATES):
                 add(GROUP_STATE, (name, label), 1.0 if g == svc.state else 0.0)
+            add(GROUP_WARNING, (name,), 1.0 if svc.warning else 0.0)
         one = (name,)
         for spec, value in zip(COUNTERS, svc.counters):
             add(spec, one, value)

@@ -1,10 +1,13 @@
 """Redundancy groups: how members' states make a group's state, and what maintenance would break.
 
 A member counts as *up* when it is up (ok or degraded) and not under declared maintenance:
-equipment being worked on is not relied upon. A group is
+equipment being worked on is not relied upon. Redundancy is counted from members that are up: a
+target whose health is degraded (a PDU reporting nearOverload, a UPS on battery) still carries its
+load, so it counts as a full member; its health is the group's *warning*, not lost redundancy.
+A member *group* that is degraded has lost redundancy below, and so has its parent. A group is
 
-- ok: every member ok (full redundancy, all the way down),
-- degraded: enough members up (``need``) but not all of them ok, or some unknown,
+- ok: every member up and, for member groups, ok (full redundancy, all the way down),
+- degraded: enough members up (``need``) but not all of them, or some unknown,
 - unknown: not enough members known up, but it could be with the unknown ones,
 - down: not enough members up even if every unknown one were.
 """
@@ -18,9 +21,15 @@ from collector.availability.settings import GroupSpec, members_first
 from collector.availability.vocabulary import DEGRADED, DOWN, MAINTENANCE, OK, UNKNOWN, UP_STATES, state_name
 
 
-def as_member(state: int, in_maintenance: bool) -> int:
-    """What a parent sees of a member: its state, or DOWN while it is under maintenance."""
-    return DOWN if in_maintenance else state
+def as_member(state: int, in_maintenance: bool, group: bool = True) -> int:
+    """What a parent sees of a member: DOWN while it is under maintenance; a target's degraded
+    health is OK (it is up and carries its load: a warning, not lost redundancy); a group's state
+    as it is (a degraded member group has lost redundancy)."""
+    if in_maintenance:
+        return DOWN
+    if not group and state == DEGRADED:
+        return OK
+    return state
 
 
 def evaluate(need: int, values: Iterable[int]) -> int:
@@ -106,7 +115,7 @@ class GroupGraph:
                 return DOWN
             if name not in self.specs:
                 state, named = current(name)
-                return as_member(state, named)
+                return as_member(state, named, group=False)
             if name not in memo:
                 spec = self.specs[name]
                 memo[name] = evaluate(spec.need, (hypothetical(m) for m in spec.members))

@@ -23,6 +23,7 @@ KIND_UNPLANNED = "unplanned"
 # Current state, one series per state, 1 for the current one
 SERVICE_STATE = PREFIX + "service_state"
 GROUP_STATE = PREFIX + "group_state"
+GROUP_WARNING = PREFIX + "group_member_warning"   # 1 while a member up reports a health warning
 
 # Monotonic counters, exact up to each service's settled instant
 SERVICE_UP_SECONDS = PREFIX + "service_up_seconds_total"

@@ -109,6 +109,7 @@ class Snapshot:
             "state": svc.label,
             "health": svc.health if svc.kind == TARGET else None,
             "reason": svc.reason,
+            "warning": svc.warning if svc.kind != TARGET else None,
             "since": svc.timeline.last_time,
             "slo": svc.policy.objective,
             "unknown_time": svc.policy.unknown_time,

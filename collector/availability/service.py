@@ -29,7 +29,7 @@ class Service:
 
     __slots__ = (
         "name", "kind", "policy", "timeline", "created_at", "state", "maint", "nominal",
-        "last_at", "staleness", "floor", "health", "reason", "recent", "version",
+        "last_at", "staleness", "floor", "health", "reason", "warning", "recent", "version",
         "_cursors", "_cache_version", "_cache_epoch", "_valid_from", "_valid_until",
         "_t_last", "_flat", "_plus", "_minus")
 
@@ -48,6 +48,7 @@ class Service:
         self.floor = created_at          # history before this instant is final
         self.health = shared.UNKNOWN
         self.reason = ""
+        self.warning = ""                # groups: members' health warnings (not lost redundancy)
         self.recent: deque[tuple[float, int, str]] = deque(maxlen=recent)
         self.version = 0
         self._cursors = [Cursor() for _ in range(windows)]

@@ -171,9 +171,12 @@ async def test_the_json_api_and_metrics_name_every_service_s_state_with_the_same
     assert in_json == on_metrics
     assert in_json["pdu-a"] == "maintenance" and in_json["rack-power"] == "maintenance"
     assert in_json["pdu-b"] == "down" and in_json["crac-4"] == "degraded" and in_json["crac-1"] == "ok"
-    assert in_json["hall-cooling"] == "degraded"
+    assert in_json["hall-cooling"] == "ok"             # crac-4's health is a warning, not lost redundancy
+    assert body["services"]["hall-cooling"]["warning"].startswith("crac-4: ")
     groups = {s.labels["group"]: s.labels["state"] for s in families["tierwatch_group_state"].samples if s.value == 1}
-    assert groups == {"rack-power": "down", "hall-cooling": "degraded"}
+    assert groups == {"rack-power": "down", "hall-cooling": "ok"}
+    warned = {s.labels["group"]: s.value for s in families["tierwatch_group_member_warning"].samples}
+    assert warned == {"rack-power": 0.0, "hall-cooling": 1.0}
 
 
 async def test_an_invalid_maintenance_request_gets_a_400_that_says_what_is_wrong(server: Server) -> None:

@@ -57,6 +57,8 @@ class World:
             state = self.group_state(name, t, nominal)
         else:
             state = self.target_state(name, t) or UNKNOWN
+            if state == DEGRADED:      # degraded health still carries the load: a warning, full redundancy
+                state = OK
         return state
 
     def group_state(self, name: str, t: float, nominal: bool = False) -> str:

@@ -156,3 +156,42 @@ def test_a_group_down_only_because_of_maintenance_counts_that_time_as_planned(
     assert fig.planned_down == pytest.approx(600)
     assert fig.down == 0
     assert fig.up == pytest.approx(400)
+
+
+def warn(engine: AvailabilityEngine, name: str, reason: str) -> None:
+    engine.observe(name, engine.now(), "ok", "degraded", reason, 3600)
+
+
+def test_a_member_with_a_health_warning_is_still_up_so_the_group_keeps_full_redundancy_and_warns(
+        engine: AvailabilityEngine, clock: Clock) -> None:
+    warn(engine, "pdu-b", "phase L1 nearOverload")
+    rack = engine.services["rack-power"]
+    assert rack.state == OK and rack.reason == ""
+    assert rack.warning == "pdu-b: phase L1 nearOverload"
+    assert state(engine, "hall") == OK and "rack-power: pdu-b: phase L1 nearOverload" in engine.services["hall"].warning
+    clock.now = T0 + 600
+    snap = engine.compute()
+    i = [s.name for s in snap.services].index("rack-power")
+    assert snap.figures(i, 0).redundancy == 1.0
+    up(engine, "pdu-b")
+    assert rack.warning == "" and engine.services["hall"].warning == ""
+
+
+def test_a_group_s_reason_follows_every_member_change_even_when_its_state_does_not(
+        engine: AvailabilityEngine) -> None:
+    down(engine, "crac-2")
+    cooling = engine.services["hall-cooling"]
+    assert cooling.state == DEGRADED and cooling.reason == "crac-2: down"
+    down(engine, "crac-3")
+    up(engine, "crac-2")              # still degraded (crac-3 is down), but no longer because of crac-2
+    assert cooling.state == DEGRADED and cooling.reason == "crac-3: down"
+    warn(engine, "crac-1", "filter clogged")
+    warn(engine, "crac-1", "high return air")
+    assert cooling.reason == "crac-3: down" and cooling.warning == "crac-1: high return air"
+
+
+def test_a_member_group_that_lost_redundancy_is_lost_redundancy_of_its_parent_too(
+        engine: AvailabilityEngine) -> None:
+    down(engine, "crac-4")
+    warn(engine, "pdu-a", "nearOverload")
+    assert state(engine, "hall") == DEGRADED and engine.services["hall"].reason == "hall-cooling: degraded"
