@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from agent.profiles.counters import CounterGuard
 from agent.profiles.model import CONVERSIONS, MAX_POWER_OF_TEN, METRIC_PREFIX, Condition, Metric, Profile, Table
@@ -21,8 +22,7 @@ from tierwatch_common.vocabulary import CRITICAL, DEGRADED, OK
 
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):  # immutable; a named tuple as polls make thousands (cheaper to build)
     metric: str  # full name, with the tierwatch_ prefix
     labels: tuple[tuple[str, str], ...]
     value: float
@@ -122,6 +122,10 @@ def text(vb: Varbind | None) -> str | None:
 
 def _parse_index(table: Table, suffix: str) -> tuple[list[str], list[str]] | None:
     """Split an index suffix into (label values, arc groups as dotted text) per index part."""
+    index = table.index
+    if len(index) == 1 and index[0].type == "int" and suffix.isdigit():  # the common case, fast
+        value = str(int(suffix))
+        return [index[0].map.get(value, value) if index[0].map else value], [value]
     try:
         arcs = [int(a) for a in suffix.split(".")] if suffix else []
     except ValueError:
@@ -152,8 +156,10 @@ def _parse_index(table: Table, suffix: str) -> tuple[list[str], list[str]] | Non
 
 
 def _sub_suffix(groups: Sequence[str], parts: Sequence[int] | None) -> str:
+    if parts is None and len(groups) == 1:
+        return groups[0]
     chosen = groups if parts is None else [groups[i] for i in parts]
-    return ".".join(g for g in chosen if g)
+    return ".".join([g for g in chosen if g])
 
 
 # Reads another OID for a metric: (oid, index parts) → (its varbind or None, its instance OID).
@@ -272,6 +278,10 @@ def _emit(out: list[Sample], m: Metric, labels: dict[str, str], value: float, ra
         out.append(Sample(name, tuple(sorted(labels.items())) if pairs is None else pairs, value, oids))
 
 
+def _NO_READ(*_args: object) -> tuple[Varbind | None, str]:  # noqa: N802 - for metrics that read no other cell
+    raise AssertionError("this metric reads no other cell")
+
+
 def _other_cell(data: SnmpData, column: str, groups: Sequence[str],
                 parts: Sequence[int] | None) -> tuple[Varbind | None, str]:
     sub = _sub_suffix(groups, parts)
@@ -351,8 +361,14 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
                 for lk in table.lookups:
                     sub = lk.instance if lk.instance is not None else _sub_suffix(groups, lk.index)
                     # the first column that names the row: a fallback also stands in for an empty text
-                    cells = [text(data.cell(c, sub)) for c in (lk.oid, *lk.fallback)]
-                    value = next((v for v in cells if v), next((v for v in cells if v is not None), None))
+                    value = text(data.cell(lk.oid, sub))
+                    for c in lk.fallback if not value else ():
+                        other = text(data.cell(c, sub))
+                        if other:
+                            value = other
+                            break
+                        if value is None:
+                            value = other
                     if value is not None:
                         labels[lk.label] = lk.map.get(value, value) if lk.map else value
                 parsed[suffix] = (labels, groups)
@@ -362,6 +378,7 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
     # A row's exported labels (and as sorted pairs) for metrics without `where` or own labels.
     plain: dict[str, tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
     for m in table.metrics:
+        reads_other = len(list(_oids_of(m))) > 1 + len(m.fallback)  # scaled or keyed by another column
         rows: dict[str, Varbind] = {}
         for col in (m.oid, *m.fallback):
             for suffix, vb in data.columns.get(col, {}).items():
@@ -383,8 +400,11 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
                 final = {**p.labels, **{k: v for k, v in labels.items() if k not in hidden and v != ""}}
                 pairs = tuple(sorted(final.items()))
                 plain[suffix] = (final, pairs)
-            _reading(m, vb, lambda oid, index, g=groups: _other_cell(data, oid, g, index),
-                     lambda oid, sfx=suffix: (data.cell(oid, sfx), f"{oid}.{sfx}"), final, guard, out, pairs)
+            if reads_other:
+                _reading(m, vb, lambda oid, index, g=groups: _other_cell(data, oid, g, index),
+                         lambda oid, sfx=suffix: (data.cell(oid, sfx), f"{oid}.{sfx}"), final, guard, out, pairs)
+            else:
+                _reading(m, vb, _NO_READ, _NO_READ, final, guard, out, pairs)
 
 
 def evaluate(profile: Profile, data: SnmpData, guard: CounterGuard | None = None) -> list[Sample]:

@@ -34,6 +34,7 @@ class FastSnmpClient:
         self._peers: dict[tuple[str, int], usm3.PeerState] = {}
         self._security: dict[tuple[str, bytes], usm3.Security] = {}
         self._chunks: dict[tuple[str, int], int] = {}  # OIDs per GET an agent took after a tooBig
+        self._rows_seen: dict[tuple, dict[str, int]] = {}  # per agent and view: rows per column last walk
         self.requests = 0
         self.varbinds = 0
         self.backoffs = 0
@@ -49,6 +50,7 @@ class FastSnmpClient:
         self._peers.clear()
         self._security.clear()
         self._chunks.clear()
+        self._rows_seen.clear()
 
     # -- one request ------------------------------------------------------------------------
 
@@ -193,5 +195,11 @@ class FastSnmpClient:
         """Walk many subtrees (table columns) at once: each GETBULK carries every column that is
         not finished yet, `max_repetitions` rows at most, fewer when the answer would not fit the
         agent's message size; GETNEXT of all columns per row for v1. Returns column → varbinds."""
-        walk = ColumnWalk(self, ep, [c.strip(".") for c in columns], max(1, max_repetitions))
+        key = (ep.host, ep.port, ep.community, ep.v3.user if ep.v3 else None)
+        seen = self._rows_seen.get(key)
+        if seen is None:
+            if len(self._rows_seen) >= 10_000:
+                self._rows_seen.clear()
+            seen = self._rows_seen[key] = {}
+        walk = ColumnWalk(self, ep, [c.strip(".") for c in columns], max(1, max_repetitions), seen)
         return await walk.run()

@@ -10,7 +10,7 @@ SNMPv1 has no GETBULK: one GETNEXT of all columns per row, and noSuchName ends a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from agent.snmp import ber
@@ -52,28 +52,28 @@ def to_varbind(body: bytes, tag: int, value: int | bytes | str | None) -> Varbin
     return Varbind(cached_text(body), _KIND.get(tag, _OPAQUE), value)  # type: ignore[arg-type]
 
 
-_TEXT: dict[bytes, str] = {}  # OID body → dotted text: polls meet the same OIDs every time
-_ARCS: dict[bytes, tuple[int, ...]] = {}
-_CACHE_MAX = 200_000
+class _Memo(dict):
+    """fn(key) per key, computed once (bounded: cleared when full); a hit is one dict lookup."""
+
+    def __init__(self, fn: Callable[[bytes], object], size: int = 200_000) -> None:
+        super().__init__()
+        self.fn, self.size = fn, size
+
+    def __missing__(self, key: bytes) -> object:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
+
+
+# OID body → dotted text, → arcs: polls meet the same OIDs every time.
+_TEXT: dict[bytes, str] = _Memo(_text)  # type: ignore[assignment]
+_ARCS: dict[bytes, tuple[int, ...]] = _Memo(_arcs)  # type: ignore[assignment]
 _new_varbind = tuple.__new__
 
 
 def cached_text(body: bytes) -> str:
-    text = _TEXT.get(body)
-    if text is None:
-        if len(_TEXT) >= _CACHE_MAX:
-            _TEXT.clear()
-        text = _TEXT[body] = _text(body)
-    return text
-
-
-def _cached_arcs(body: bytes) -> tuple[int, ...]:
-    arcs = _ARCS.get(body)
-    if arcs is None:
-        if len(_ARCS) >= _CACHE_MAX:
-            _ARCS.clear()
-        arcs = _ARCS[body] = _arcs(body)
-    return arcs
+    return _TEXT[body]
 
 
 def increases(new: bytes, last: bytes) -> bool:
@@ -81,7 +81,7 @@ def increases(new: bytes, last: bytes) -> bool:
     case) octet order is OID order; otherwise the arcs are compared."""
     if new.isascii() and last.isascii():
         return new > last
-    return _cached_arcs(new) > _cached_arcs(last)
+    return _ARCS[new] > _ARCS[last]
 
 
 class _Column:
@@ -97,12 +97,18 @@ class _Column:
 
 
 class ColumnWalk:
-    def __init__(self, client: Requester, ep: Endpoint, roots: Sequence[str], max_repetitions: int) -> None:
+    """One walk of many columns. `seen` maps a column to the rows it had last time (this walk
+    updates it): a walk then asks for no more rows than the columns are expected to have, plus
+    one to see their end, instead of rows past the end of short tables."""
+
+    def __init__(self, client: Requester, ep: Endpoint, roots: Sequence[str], max_repetitions: int,
+                 seen: dict[str, int] | None = None) -> None:
         self.client = client
         self.ep = ep
         self.columns = {r: _Column(r) for r in roots}
         self.reps = max_repetitions
         self.width = MAX_COLUMNS_PER_PDU
+        self.seen = {} if seen is None else seen
 
     async def run(self) -> dict[str, list[Varbind]]:
         active = list(self.columns.values())
@@ -113,16 +119,23 @@ class ColumnWalk:
             else:
                 await self._bulk(group)
             active = [c for c in active if not c.done]
+        for root, c in self.columns.items():
+            self.seen[root] = len(c.out)
         return {root: c.out for root, c in self.columns.items()}
 
-    def _rows(self, n: int) -> int:
-        """Rows to ask for with `n` columns: what fits the agent's message size, at most `reps`."""
-        fit = (self.client.peer_max_size(self.ep) - 200) // (VARBIND_OCTETS * n)
-        return max(1, min(self.reps, fit))
+    def _rows(self, group: list[_Column]) -> int:
+        """Rows to ask for: what fits the agent's message size, at most `reps`, and no more than
+        the columns had left last time, plus one."""
+        fit = (self.client.peer_max_size(self.ep) - 200) // (VARBIND_OCTETS * len(group))
+        rows = min(self.reps, fit)
+        seen = self.seen
+        if all(c.root in seen for c in group):
+            rows = min(rows, max(seen[c.root] - len(c.out) for c in group) + 1)
+        return max(1, rows)
 
     async def _bulk(self, group: list[_Column]) -> None:
         n = len(group)
-        rows = self._rows(n)
+        rows = self._rows(group)
         pdu = await self.client.request(self.ep, ber.GET_BULK, [c.last for c in group], 0, rows)
         if pdu.error_status:
             # tooBig, or genErr from agents (net-snmp among them) that fail to cut a GETBULK
@@ -177,6 +190,6 @@ class ColumnWalk:
         if tag in _ABSENT:
             return
         if tag == _NULL:
-            c.out.append(Varbind(cached_text(body), t.NULL, b""))
+            c.out.append(Varbind(_TEXT[body], t.NULL, b""))
         else:
-            c.out.append(_new_varbind(Varbind, (cached_text(body), _KIND.get(tag, _OPAQUE), value)))
+            c.out.append(_new_varbind(Varbind, (_TEXT[body], _KIND.get(tag, _OPAQUE), value)))
