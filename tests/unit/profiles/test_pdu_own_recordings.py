@@ -121,3 +121,35 @@ async def test_vertiv_geist_probes_read_in_fahrenheit_are_exported_in_celsius_an
     assert values(result, "environment_dew_point_celsius") == {(("sensor", "Row end"), ("sensor_id", "1")): 12.222222222}
     assert values(result, "environment_humidity_ratio") == {(("sensor", "Row end"), ("sensor_id", "1")): 0.45}
     assert result.health == "degraded" and result.reason == "pdu_outlet_relay_failure_state=true"
+
+
+async def test_an_apc_isx_modular_pdu_reads_its_panel_phases_breaker_poles_cables_and_subfeeds(profiles):
+    result = await poll(profiles, "apc-isx-pdu")
+    assert result.profiles == ["apc-isx-pdu"]
+    assert values(result, "pdu_power_watts") == {(("pdu", "1"),): 41200}
+    assert values(result, "pdu_rated_current_amperes") == {(("pdu", "1"),): 125}
+    assert values(result, "pdu_frequency_hertz") == {(("pdu", "1"),): 50}
+    phase3 = (("inlet", "1"), ("pdu", "1"), ("phase", "3"))
+    assert values(result, "pdu_phase_voltage_volts")[phase3] == 229.8
+    assert values(result, "pdu_phase_line_voltage_volts")[phase3] == 399.0
+    assert values(result, "pdu_phase_current_amperes")[phase3] == 64.0
+    assert values(result, "pdu_phase_load_ratio")[phase3] == 0.512
+    assert values(result, "pdu_phase_power_watts")[phase3] == 13800
+    pole = (("breaker", "1.2"), ("pdu", "1"))
+    assert values(result, "pdu_breaker_rated_current_amperes")[pole] == 32
+    assert values(result, "pdu_breaker_current_amperes")[pole] == 11.8
+    assert present(result, "pdu_breaker_position_state")[(("breaker", "2.1"), ("pdu", "1"))] == "open"
+    cable = (("outlet", "1.1"), ("outlet_name", "Rack A07 feed A"), ("pdu", "1"))
+    assert values(result, "pdu_outlet_power_watts")[cable] == 2700
+    assert values(result, "pdu_outlet_current_threshold_amperes", level="upper_critical")[cable] == 28
+    assert values(result, "pdu_subfeed_current_amperes")[(("pdu", "1"), ("phase", "3"), ("subfeed", "1"))] == 13.1
+    assert values(result, "pdu_subfeed_rated_current_amperes") == {(("pdu", "1"), ("subfeed", "1")): 60}
+
+
+async def test_an_isx_breaker_alarm_for_an_open_pole_makes_the_panel_critical_and_every_bit_is_named(profiles):
+    result = await poll(profiles, "apc-isx-pdu")
+    assert present(result, "pdu_phase_current_alarm_state") == {(("inlet", "1"), ("pdu", "1"), ("phase", "3")):
+                                                                "highCurrent"}
+    assert result.health == "critical"
+    assert result.reason.split("; ") == ["pdu_breaker_alarm_state=breakerOpen", "pdu_module_status_state=warning",
+                                         "pdu_phase_current_alarm_state=highCurrent", "pdu_outlet_status_state=critical"]
