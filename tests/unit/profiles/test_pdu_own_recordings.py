@@ -153,3 +153,57 @@ async def test_an_isx_breaker_alarm_for_an_open_pole_makes_the_panel_critical_an
     assert result.health == "critical"
     assert result.reason.split("; ") == ["pdu_breaker_alarm_state=breakerOpen", "pdu_module_status_state=warning",
                                          "pdu_phase_current_alarm_state=highCurrent", "pdu_outlet_status_state=critical"]
+
+
+async def test_raritan_overcurrent_protectors_poles_ratings_and_thresholds_are_read(profiles):
+    result = await poll(profiles, "raritan-px3-ocp")
+    assert result.profiles == ["raritan-pdu2"]
+    inlet = (("inlet", "1"), ("pdu", "1"))
+    assert values(result, "pdu_inlet_rated_current_amperes") == {inlet: 32}  # text "32A"
+    assert values(result, "pdu_inlet_rated_voltage_volts") == {}  # "220-240V" is a range, not a number
+    assert values(result, "pdu_inlet_current_threshold_amperes") == {
+        (*inlet[:1], ("level", lvl), *inlet[1:]): v
+        for lvl, v in [("lower_critical", 0), ("lower_warning", 0), ("upper_critical", 25.6), ("upper_warning", 20.8)]}
+    assert values(result, "pdu_inlet_voltage_threshold_volts", level="lower_critical") == {inlet: 190}
+    assert values(result, "pdu_phase_current_amperes") == {(*inlet, ("phase", str(p))): a
+                                                          for p, a in [(1, 7.12), (2, 6.98), (3, 7.24)]}
+    assert values(result, "pdu_phase_voltage_volts")[(*inlet, ("phase", "3"))] == 232
+    c1, c2 = (("breaker", "1"), ("pdu", "1")), (("breaker", "2"), ("pdu", "1"))
+    assert values(result, "pdu_breaker_rated_current_amperes") == {c1: 20, c2: 20}  # text "20 A"
+    assert values(result, "pdu_breaker_current_amperes") == {c1: 9.1, c2: 0}
+    assert values(result, "pdu_breaker_current_threshold_amperes", level="upper_warning") == {c1: 16, c2: 16}
+    assert present(result, "pdu_breaker_trip_state") == {c1: "closed", c2: "open"}
+    esx = (("outlet", "1"), ("outlet_name", "esx-07"), ("pdu", "1"))
+    assert values(result, "pdu_outlet_rated_current_amperes") == {esx: 10}
+    assert values(result, "pdu_outlet_current_threshold_amperes", level="upper_critical") == {esx: 10}
+    assert present(result, "pdu_outlet_power_state") == {esx: "on"}
+
+
+async def test_a_tripped_raritan_protector_is_critical_and_an_inlet_over_its_warning_degrades(profiles):
+    result = await poll(profiles, "raritan-px3-ocp")
+    assert result.health == "critical"
+    assert result.reason == "pdu_breaker_trip_state=open; pdu_inlet_sensor_state=aboveUpperWarning"
+
+
+async def test_an_apc_rpdu2_chain_labels_every_row_by_its_pdu_and_number_not_its_running_index(profiles):
+    result = await poll(profiles, "apc-rpdu2-chain")
+    assert result.profiles == ["apc-rpdu"]
+    assert values(result, "pdu_power_watts") == {(("pdu", "1"),): 2120, (("pdu", "2"),): 4240}
+    assert values(result, "pdu_rated_current_per_phase_amperes") == {(("pdu", "1"),): 16, (("pdu", "2"),): 16}
+    assert values(result, "pdu_rated_power_watts")[(("pdu", "2"),)] == 7400
+    assert values(result, "pdu_power_threshold_watts", level="upper_critical") == {(("pdu", "1"),): 6000,
+                                                                                  (("pdu", "2"),): 6000}
+    phase = {p: (("inlet", "1"), ("pdu", p), ("phase", "1")) for p in ("1", "2")}
+    assert values(result, "pdu_phase_current_amperes") == {phase["1"]: 9.2, phase["2"]: 18.5}
+    assert values(result, "pdu_phase_current_threshold_amperes", level="upper_warning")[phase["2"]] == 13
+    assert values(result, "pdu_bank_current_amperes") == {(("bank", "1"), ("pdu", "2")): 10.1,
+                                                         (("bank", "2"), ("pdu", "2")): 8.4}
+    assert values(result, "pdu_bank_rated_current_amperes")[(("bank", "2"), ("pdu", "2"))] == 16
+    san = (("outlet", "1"), ("outlet_name", "san-a"), ("pdu", "1"))
+    assert values(result, "pdu_outlet_current_amperes")[san] == 1.4
+    assert values(result, "pdu_outlet_energy_joules_total")[san] == 123.4 * 3.6e6
+    assert values(result, "pdu_outlet_rated_power_watts")[san] == 2300
+    assert present(result, "pdu_outlet_power_state") == {san: "on", (("outlet", "2"), ("outlet_name", "spare"),
+                                                                     ("pdu", "1")): "off"}
+    assert values(result, "environment_temperature_celsius") == {(("sensor", "Inlet probe"), ("sensor_id", "1")): 23.6}
+    assert result.health == "degraded" and result.reason == "pdu_load_status_state=nearOverload"
