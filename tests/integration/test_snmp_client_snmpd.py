@@ -198,3 +198,20 @@ async def test_one_engine_serves_every_target(snmpd, client):
     await client.get(v3(snmpd), [SYS_NAME])
     await client.get(v3(snmpd, user="md5des", auth="MD5", priv="DES"), [SYS_NAME])
     assert client.sockets == 1
+
+
+async def test_a_device_that_restarted_is_polled_again_after_one_time_window_resync(client):
+    # Same engine ID, same persistent state: snmpEngineBoots goes up, our cached boots/time are
+    # outside its time window; the agent's notInTimeWindow Report carries the new ones.
+    peer = SnmpdPeer(engine_id="0x80001f8804746965720003").start()
+    try:
+        ep = v3(peer, timeout=0.5, retries=0)
+        assert SYS_NAME in await client.get(ep, [SYS_NAME])
+        port, workdir = peer.port, peer.workdir
+        peer.proc.terminate()
+        peer.proc.wait(5)
+        peer.proc = None
+        peer = SnmpdPeer(port=port, workdir=workdir, engine_id="0x80001f8804746965720003").start()
+        assert SYS_NAME in await client.get(ep, [SYS_NAME])
+    finally:
+        peer.stop()
