@@ -1,9 +1,9 @@
-"""A minimal BER codec for SNMP messages (RFC 3416 PDUs, RFC 1157 traps, RFC 3412/3414 headers).
+"""A minimal BER codec for what SNMP carries: TLVs, values, OIDs and varbind lists.
 
-Only what SNMP carries: INTEGER, OCTET STRING, NULL, OBJECT IDENTIFIER, SEQUENCE, the SMI
-application types (IpAddress, Counter32, Gauge32, TimeTicks, Opaque, Counter64) and the
-exception values noSuchObject, noSuchInstance and endOfMibView. Every PDU kind is covered:
-Get, GetNext, Response, Set, v1 Trap, GetBulk, Inform, SNMPv2-Trap, Report.
+INTEGER, OCTET STRING, NULL, OBJECT IDENTIFIER, SEQUENCE, the SMI application types (IpAddress,
+Counter32, Gauge32, TimeTicks, Opaque, Counter64) and the exception values noSuchObject,
+noSuchInstance and endOfMibView. The PDUs and messages built from them are in
+`agent.snmp.messages`.
 
 Decoding is written for speed (one pass over the bytes, OIDs decoded at C speed when every
 arc fits in one byte) and for hostile input: anything malformed raises `BerError` and nothing
@@ -15,7 +15,6 @@ a tuple of arcs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from agent.snmp import types as t
 from agent.snmp.errors import BerError
@@ -144,75 +143,7 @@ def encode_varbinds(varbinds: Iterable[tuple[str, bytes]]) -> bytes:
     return tlv(SEQUENCE, b"".join(tlv(SEQUENCE, encode_oid(o) + v) for o, v in varbinds))
 
 
-def encode_pdu(tag: int, request_id: int, error_status: int, error_index: int, varbinds: bytes) -> bytes:
-    """Any PDU but the v1 Trap; for GetBulk, status/index are non-repeaters/max-repetitions."""
-    return tlv(tag, encode_int(request_id) + encode_int(error_status) + encode_int(error_index) + varbinds)
-
-
-def encode_request(tag: int, request_id: int, oids: Iterable[bytes], non_repeaters: int = 0,
-                   max_repetitions: int = 0) -> bytes:
-    """A Get/GetNext/GetBulk PDU asking for OIDs given as encoded bodies (values NULL)."""
-    vbs = b"".join([tlv(SEQUENCE, tlv(OBJECT_IDENTIFIER, o) + NULL_VALUE) for o in oids])
-    return encode_pdu(tag, request_id, non_repeaters, max_repetitions,
-                      tlv(SEQUENCE, vbs))
-
-
-def encode_trap_v1(enterprise: str, agent_addr: str, generic: int, specific: int, timestamp: int,
-                   varbinds: bytes) -> bytes:
-    return tlv(TRAP_V1, encode_oid(enterprise) + encode_value(t.IP_ADDRESS, agent_addr) + encode_int(generic)
-               + encode_int(specific) + encode_unsigned(TIMETICKS, timestamp) + varbinds)
-
-
-def encode_community_message(version: int, community: bytes, pdu: bytes) -> bytes:
-    """SNMPv1 (version 0) / SNMPv2c (version 1) message."""
-    return tlv(SEQUENCE, encode_int(version) + tlv(OCTET_STRING, community) + pdu)
-
-
-def encode_scoped_pdu(context_engine_id: bytes, context_name: bytes, pdu: bytes) -> bytes:
-    return tlv(SEQUENCE, tlv(OCTET_STRING, context_engine_id) + tlv(OCTET_STRING, context_name) + pdu)
-
-
-def encode_usm(engine_id: bytes, boots: int, time: int, user: bytes, auth: bytes, priv: bytes) -> bytes:
-    """UsmSecurityParameters (RFC 3414 §2.4), as the OCTET STRING body it travels in."""
-    return tlv(SEQUENCE, tlv(OCTET_STRING, engine_id) + encode_int(boots) + encode_int(time)
-               + tlv(OCTET_STRING, user) + tlv(OCTET_STRING, auth) + tlv(OCTET_STRING, priv))
-
-
-def encode_v3_message(msg_id: int, max_size: int, flags: int, usm: bytes, data: bytes) -> tuple[bytes, int]:
-    """SNMPv3 message; `data` is the encoded ScopedPDU or the OCTET STRING of an encrypted one.
-
-    Returns (message, offset of the authentication parameters' body within it) so the caller
-    can fill in the HMAC computed over the message with that body zeroed. The offset is -1
-    when the USM parameters carry no authentication parameters."""
-    header = tlv(SEQUENCE, encode_int(msg_id) + encode_int(max_size) + tlv(OCTET_STRING, bytes((flags,)))
-                 + encode_int(3))
-    head = encode_int(3) + header
-    secparams = tlv(OCTET_STRING, usm)
-    body = head + secparams + data
-    msg = tlv(SEQUENCE, body)
-    auth_at = -1
-    at = _auth_offset(usm)
-    if at >= 0:
-        auth_at = len(msg) - len(body) + len(head) + (len(secparams) - len(usm)) + at
-    return msg, auth_at
-
-
-def _auth_offset(usm: bytes) -> int:
-    """Offset of msgAuthenticationParameters' body within encoded UsmSecurityParameters."""
-    try:
-        _, pos, _ = _header(usm, 0, len(usm))
-        for _ in range(4):
-            _, start, end = _header(usm, pos, len(usm))
-            pos = end
-        tag, start, end = _header(usm, pos, len(usm))
-    except BerError:
-        return -1
-    return start if end > start else -1
-
-
-# -- decoding -------------------------------------------------------------------------------
-
-def _header(data: bytes, pos: int, limit: int) -> tuple[int, int, int]:
+def header(data: bytes, pos: int, limit: int) -> tuple[int, int, int]:
     """(tag, body start, body end) of the TLV at `pos`, which must end by `limit`."""
     if pos + 2 > limit:
         raise BerError("truncated TLV")
@@ -231,22 +162,22 @@ def _header(data: bytes, pos: int, limit: int) -> tuple[int, int, int]:
     return tag, pos, end
 
 
-def _expect(data: bytes, pos: int, limit: int, tag: int) -> tuple[int, int]:
-    got, start, end = _header(data, pos, limit)
+def expect(data: bytes, pos: int, limit: int, tag: int) -> tuple[int, int]:
+    got, start, end = header(data, pos, limit)
     if got != tag:
         raise BerError(f"expected tag 0x{tag:02x}, got 0x{got:02x}")
     return start, end
 
 
-def _int_at(data: bytes, pos: int, limit: int) -> tuple[int, int]:
-    start, end = _expect(data, pos, limit, INTEGER)
+def int_at(data: bytes, pos: int, limit: int) -> tuple[int, int]:
+    start, end = expect(data, pos, limit, INTEGER)
     if start == end:
         raise BerError("empty INTEGER")
     return int.from_bytes(data[start:end], "big", signed=True), end
 
 
-def _octets_at(data: bytes, pos: int, limit: int) -> tuple[bytes, int]:
-    start, end = _expect(data, pos, limit, OCTET_STRING)
+def octets_at(data: bytes, pos: int, limit: int) -> tuple[bytes, int]:
+    start, end = expect(data, pos, limit, OCTET_STRING)
     return data[start:end], end
 
 
@@ -284,7 +215,7 @@ def oid_text(body: bytes) -> str:
     return ".".join(map(str, oid_arcs(body)))
 
 
-def _value(tag: int, data: bytes, start: int, end: int) -> int | bytes | str | None:
+def value_at(tag: int, data: bytes, start: int, end: int) -> int | bytes | str | None:
     if tag == OCTET_STRING or tag == OPAQUE:
         return data[start:end]
     if tag == INTEGER:
@@ -318,7 +249,7 @@ _IP_TEXT = tuple(str(i) for i in range(256))
 
 def decode_varbinds(data: bytes, pos: int, limit: int) -> list[RawVarbind]:
     """The VarBindList SEQUENCE at `pos` as (OID body, value tag, value) triples."""
-    start, end = _expect(data, pos, limit, SEQUENCE)
+    start, end = expect(data, pos, limit, SEQUENCE)
     if end != limit:
         raise BerError("trailing bytes after the varbind list")
     out: list[RawVarbind] = []
@@ -329,157 +260,17 @@ def decode_varbinds(data: bytes, pos: int, limit: int) -> list[RawVarbind]:
             raise BerError("varbind is not a SEQUENCE")
         n = data[pos + 1]
         if n & 0x80:
-            _, vstart, vend = _header(data, pos, end)
+            _, vstart, vend = header(data, pos, end)
         else:
             vstart, vend = pos + 2, pos + 2 + n
             if vend > end:
                 raise BerError("varbind beyond the list")
-        ostart, oend = _expect(data, vstart, vend, OBJECT_IDENTIFIER)
+        ostart, oend = expect(data, vstart, vend, OBJECT_IDENTIFIER)
         if ostart == oend:
             raise BerError("empty OBJECT IDENTIFIER")
-        tag, xstart, xend = _header(data, oend, vend)
+        tag, xstart, xend = header(data, oend, vend)
         if xend != vend:
             raise BerError("trailing bytes in a varbind")
-        out.append((data[ostart:oend], tag, _value(tag, data, xstart, xend)))
+        out.append((data[ostart:oend], tag, value_at(tag, data, xstart, xend)))
         pos = vend
     return out
-
-
-@dataclass(slots=True)
-class Pdu:
-    """A decoded PDU. For GetBulk, `error_status`/`error_index` hold non-repeaters/max-repetitions.
-    A v1 Trap fills `enterprise`, `agent_addr`, `generic_trap`, `specific_trap`, `timestamp`."""
-
-    tag: int
-    request_id: int = 0
-    error_status: int = 0
-    error_index: int = 0
-    varbinds: list[RawVarbind] = field(default_factory=list)
-    enterprise: str = ""
-    agent_addr: str = ""
-    generic_trap: int = 0
-    specific_trap: int = 0
-    timestamp: int = 0
-
-
-def decode_pdu(data: bytes, pos: int = 0, limit: int | None = None) -> Pdu:
-    """The PDU TLV at `pos`, which must end exactly at `limit`."""
-    limit = len(data) if limit is None else limit
-    tag, start, end = _header(data, pos, limit)
-    if end != limit:
-        raise BerError("trailing bytes after the PDU")
-    if tag == TRAP_V1:
-        ostart, oend = _expect(data, start, end, OBJECT_IDENTIFIER)
-        enterprise = oid_text(data[ostart:oend])
-        astart, aend = _expect(data, oend, end, IP_ADDRESS)
-        addr = _value(IP_ADDRESS, data, astart, aend)
-        generic, pos = _int_at(data, aend, end)
-        specific, pos = _int_at(data, pos, end)
-        tstart, tend = _expect(data, pos, end, TIMETICKS)
-        stamp = _value(TIMETICKS, data, tstart, tend)
-        return Pdu(tag, 0, 0, 0, decode_varbinds(data, tend, end), enterprise, str(addr), generic, specific,
-                   int(stamp))  # type: ignore[arg-type]
-    if tag not in PDU_TAGS:
-        raise BerError(f"unknown PDU tag 0x{tag:02x}")
-    request_id, pos = _int_at(data, start, end)
-    status, pos = _int_at(data, pos, end)
-    index, pos = _int_at(data, pos, end)
-    return Pdu(tag, request_id, status, index, decode_varbinds(data, pos, end))
-
-
-@dataclass(slots=True)
-class CommunityMessage:
-    version: int  # 0 = SNMPv1, 1 = SNMPv2c
-    community: bytes
-    pdu: Pdu
-
-
-@dataclass(slots=True)
-class V3Message:
-    """An SNMPv3 message with USM parameters. `scoped` is the plaintext ScopedPDU TLV (None when
-    encrypted: then `encrypted` holds the ciphertext). `auth_at` is the offset of the
-    authentication parameters' body within the whole message (-1 if empty)."""
-
-    msg_id: int
-    max_size: int
-    flags: int
-    security_model: int
-    engine_id: bytes
-    boots: int
-    time: int
-    user: bytes
-    auth_params: bytes
-    priv_params: bytes
-    auth_at: int
-    scoped: bytes | None
-    encrypted: bytes | None
-
-
-def peek_version(data: bytes) -> int:
-    """The msgVersion of a message (0, 1 or 3) without decoding the rest."""
-    start, end = _expect(data, 0, len(data), SEQUENCE)
-    version, _ = _int_at(data, start, end)
-    return version
-
-
-def decode_message(data: bytes) -> CommunityMessage | V3Message:
-    """Any SNMP message. Raises `BerError` (only) on anything malformed."""
-    try:
-        start, end = _expect(data, 0, len(data), SEQUENCE)
-        if end != len(data):
-            raise BerError("trailing bytes after the message")
-        version, pos = _int_at(data, start, end)
-        if version in (0, 1):
-            community, pos = _octets_at(data, pos, end)
-            return CommunityMessage(version, community, decode_pdu(data, pos, end))
-        if version == 3:
-            return _decode_v3(data, pos, end)
-        raise BerError(f"unknown SNMP version {version}")
-    except (IndexError, ValueError, OverflowError) as exc:  # a bound check missed above
-        raise BerError(f"malformed message: {exc}") from None
-
-
-def _decode_v3(data: bytes, pos: int, end: int) -> V3Message:
-    hstart, hend = _expect(data, pos, end, SEQUENCE)
-    msg_id, p = _int_at(data, hstart, hend)
-    max_size, p = _int_at(data, p, hend)
-    flags_raw, p = _octets_at(data, p, hend)
-    model, p = _int_at(data, p, hend)
-    if len(flags_raw) != 1 or p != hend:
-        raise BerError("bad msgFlags or header")
-    sstart, send = _expect(data, hend, end, OCTET_STRING)
-    ustart, uend = _expect(data, sstart, send, SEQUENCE)
-    if uend != send:
-        raise BerError("trailing bytes after the security parameters")
-    engine_id, p = _octets_at(data, ustart, uend)
-    boots, p = _int_at(data, p, uend)
-    time, p = _int_at(data, p, uend)
-    user, p = _octets_at(data, p, uend)
-    astart, aend = _expect(data, p, uend, OCTET_STRING)
-    priv, p = _octets_at(data, aend, uend)
-    if p != uend:
-        raise BerError("trailing bytes in the security parameters")
-    tag, dstart, dend = _header(data, send, end)
-    if dend != end:
-        raise BerError("trailing bytes after the scoped PDU")
-    scoped = encrypted = None
-    if tag == SEQUENCE:
-        scoped = data[send:dend]
-    elif tag == OCTET_STRING:
-        encrypted = data[dstart:dend]
-    else:
-        raise BerError("msgData is neither a ScopedPDU nor encrypted")
-    return V3Message(msg_id, max_size, flags_raw[0], model, engine_id, boots, time, user, data[astart:aend],
-                     priv, astart if aend > astart else -1, scoped, encrypted)
-
-
-def decode_scoped_pdu(data: bytes) -> tuple[bytes, bytes, Pdu]:
-    """(contextEngineID, contextName, PDU) of a ScopedPDU. Decrypted data may carry padding
-    after the SEQUENCE (DES pads to 8 octets): it is ignored."""
-    try:
-        start, end = _expect(data, 0, len(data), SEQUENCE)
-        ctx_engine, p = _octets_at(data, start, end)
-        ctx_name, p = _octets_at(data, p, end)
-        return ctx_engine, ctx_name, decode_pdu(data, p, end)
-    except (IndexError, ValueError, OverflowError) as exc:
-        raise BerError(f"malformed scoped PDU: {exc}") from None

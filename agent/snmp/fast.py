@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.snmp import ber
+from agent.snmp import messages
 from agent.snmp import errors as e
 from agent.snmp.chunks import in_chunks
 from agent.snmp import v3 as usm3
@@ -54,7 +55,7 @@ class FastSnmpClient:
 
     # -- one request ------------------------------------------------------------------------
 
-    async def request(self, ep: Endpoint, tag: int, bodies: Sequence[bytes], a: int = 0, b: int = 0) -> ber.Pdu:
+    async def request(self, ep: Endpoint, tag: int, bodies: Sequence[bytes], a: int = 0, b: int = 0) -> messages.Pdu:
         """One Get/GetNext/GetBulk PDU exchange; the answering Response PDU (any error-status)."""
         self.requests += 1
         if ep.version == "3":
@@ -67,10 +68,10 @@ class FastSnmpClient:
         community = ep.community.encode()
 
         def build(rid: int) -> bytes:
-            return ber.encode_community_message(version, community, ber.encode_request(tag, rid, bodies, a, b))
+            return messages.encode_community_message(version, community, messages.encode_request(tag, rid, bodies, a, b))
 
         msg, _ = await self._udp.exchange(ep.host, ep.port, build, ep.timeout, ep.retries)
-        if not isinstance(msg, ber.CommunityMessage) or msg.version != version or msg.pdu.tag != ber.RESPONSE:
+        if not isinstance(msg, messages.CommunityMessage) or msg.version != version or msg.pdu.tag != ber.RESPONSE:
             raise e.SnmpError(f"{ep!r}: the answer is not a v{ep.version} Response")
         return msg.pdu
 
@@ -88,14 +89,14 @@ class FastSnmpClient:
         max_size = self.max_message_size
         msg, _ = await self._udp.exchange(ep.host, ep.port, lambda rid: usm3.discovery(rid, max_size),
                                           ep.timeout, ep.retries)
-        if not isinstance(msg, ber.V3Message) or not msg.engine_id:
+        if not isinstance(msg, messages.V3Message) or not msg.engine_id:
             raise e.SnmpError(f"{ep!r}: engine discovery got no engine ID")
         peer = usm3.PeerState()
         peer.learn(msg, force=True)
         self._peers[(ep.host, ep.port)] = peer
         return peer
 
-    async def _v3_request(self, ep: Endpoint, tag: int, bodies: Sequence[bytes], a: int, b: int) -> ber.Pdu:
+    async def _v3_request(self, ep: Endpoint, tag: int, bodies: Sequence[bytes], a: int, b: int) -> messages.Pdu:
         if ep.v3 is None:
             raise e.SnmpError(f"{ep!r}: SNMPv3 needs a user")
         peer = self._peers.get((ep.host, ep.port))
@@ -108,14 +109,14 @@ class FastSnmpClient:
             current = peer
 
             def build(rid: int) -> bytes:
-                return usm3.seal(sec, current, rid, max_size, ber.encode_request(tag, rid, bodies, a, b))
+                return usm3.seal(sec, current, rid, max_size, messages.encode_request(tag, rid, bodies, a, b))
 
             try:
                 msg, raw = await self._udp.exchange(ep.host, ep.port, build, ep.timeout, ep.retries)
             except e.SnmpTimeout:
                 self._peers.pop((ep.host, ep.port), None)  # a replaced device may answer as a new engine
                 raise
-            if not isinstance(msg, ber.V3Message):
+            if not isinstance(msg, messages.V3Message):
                 raise e.SnmpError(f"{ep!r}: the answer is not an SNMPv3 message")
             pdu = usm3.open_message(sec, msg, raw)
             if pdu.tag == ber.REPORT:

@@ -14,14 +14,14 @@ import random
 import socket
 from collections.abc import Callable
 
-from agent.snmp import ber
+from agent.snmp import messages
 from agent.snmp.errors import BerError, SnmpError, SnmpTimeout
 
-Message = ber.CommunityMessage | ber.V3Message
+Message = messages.CommunityMessage | messages.V3Message
 
 
 def message_id(msg: Message) -> int:
-    return msg.msg_id if isinstance(msg, ber.V3Message) else msg.pdu.request_id
+    return msg.msg_id if isinstance(msg, messages.V3Message) else msg.pdu.request_id
 
 
 class _Slot:
@@ -104,7 +104,7 @@ class UdpDispatcher:
 
     def received(self, data: bytes, addr: tuple) -> None:
         try:
-            msg = ber.decode_message(data)
+            msg = messages.decode_message(data)
         except BerError:
             self.malformed += 1
             return

@@ -14,6 +14,7 @@ import time as _time
 from dataclasses import dataclass, field
 
 from agent.snmp import ber
+from agent.snmp import messages
 from agent.snmp import errors as e
 from agent.snmp import usm
 from agent.snmp.types import V3Auth
@@ -44,7 +45,7 @@ class PeerState:
     def now(self) -> tuple[int, int]:
         return self.boots, min(0x7FFFFFFF, self.time + int(_time.monotonic() - self.at))
 
-    def learn(self, msg: ber.V3Message, *, force: bool = False) -> None:
+    def learn(self, msg: messages.V3Message, *, force: bool = False) -> None:
         """Take the engine's ID, boots and time from a message (RFC 3414 §3.2 step 7b)."""
         self.max_size = msg.max_size or self.max_size
         if force or msg.engine_id != self.engine_id:
@@ -89,14 +90,14 @@ def key_of(v3: V3Auth) -> str:
 
 def discovery(msg_id: int, max_size: int) -> bytes:
     """A reportable, unauthenticated empty GET that makes the agent tell its engine ID and time."""
-    scoped = ber.encode_scoped_pdu(b"", b"", ber.encode_pdu(ber.GET, msg_id, 0, 0, b"\x30\x00"))
-    usm_params = ber.encode_usm(b"", 0, 0, b"", b"", b"")
-    return ber.encode_v3_message(msg_id, max_size, FLAG_REPORTABLE, usm_params, scoped)[0]
+    scoped = messages.encode_scoped_pdu(b"", b"", messages.encode_pdu(ber.GET, msg_id, 0, 0, b"\x30\x00"))
+    usm_params = messages.encode_usm(b"", 0, 0, b"", b"", b"")
+    return messages.encode_v3_message(msg_id, max_size, FLAG_REPORTABLE, usm_params, scoped)[0]
 
 
 def seal(sec: Security, peer: PeerState, msg_id: int, max_size: int, pdu: bytes) -> bytes:
     """An outgoing message carrying `pdu`, authenticated and encrypted as the user requires."""
-    scoped = ber.encode_scoped_pdu(peer.engine_id, b"", pdu)
+    scoped = messages.encode_scoped_pdu(peer.engine_id, b"", pdu)
     boots, now = peer.now()
     salt = b""
     if sec.privacy is not None:
@@ -105,16 +106,16 @@ def seal(sec: Security, peer: PeerState, msg_id: int, max_size: int, pdu: bytes)
     else:
         data = scoped
     mac_len = sec.auth.mac_len if sec.auth else 0
-    usm_params = ber.encode_usm(peer.engine_id, boots if sec.auth else 0, now if sec.auth else 0, sec.user,
+    usm_params = messages.encode_usm(peer.engine_id, boots if sec.auth else 0, now if sec.auth else 0, sec.user,
                                 bytes(mac_len), salt)
-    msg, at = ber.encode_v3_message(msg_id, max_size, sec.flags, usm_params, data)
+    msg, at = messages.encode_v3_message(msg_id, max_size, sec.flags, usm_params, data)
     if sec.auth is not None:
         mac = usm.sign(sec.auth, sec.auth_key, msg)
         msg = msg[:at] + mac + msg[at + mac_len:]
     return msg
 
 
-def open_message(sec: Security | None, msg: ber.V3Message, raw: bytes) -> ber.Pdu:
+def open_message(sec: Security | None, msg: messages.V3Message, raw: bytes) -> messages.Pdu:
     """The PDU of an incoming message, after checking its HMAC and decrypting it.
 
     Unauthenticated Reports are accepted (agents send their errors that way); anything else
@@ -130,18 +131,18 @@ def open_message(sec: Security | None, msg: ber.V3Message, raw: bytes) -> ber.Pd
             raise e.DecryptionError("the answer is encrypted but no privacy key applies")
         plain = sec.privacy.decrypt(msg.encrypted, msg.priv_params, msg.boots, msg.time)
         try:
-            _, _, pdu = ber.decode_scoped_pdu(plain)
+            _, _, pdu = messages.decode_scoped_pdu(plain)
         except e.BerError:
             raise e.DecryptionError("the answer does not decrypt with our privacy key") from None
     else:
         assert msg.scoped is not None
-        _, _, pdu = ber.decode_scoped_pdu(msg.scoped)
+        _, _, pdu = messages.decode_scoped_pdu(msg.scoped)
     if pdu.tag != ber.REPORT and sec is not None and (sec.flags & ~msg.flags & (FLAG_AUTH | FLAG_PRIV)):
         raise e.SnmpError("the answer lacks the security level of the request")
     return pdu
 
 
-def report_kind(pdu: ber.Pdu) -> int:
+def report_kind(pdu: messages.Pdu) -> int:
     """The usmStats counter a Report names (its last-but-one arc), or 0 for another Report."""
     if pdu.varbinds:
         body = pdu.varbinds[0][0]
@@ -150,7 +151,7 @@ def report_kind(pdu: ber.Pdu) -> int:
     return 0
 
 
-def report_error(pdu: ber.Pdu) -> e.SnmpError:
+def report_error(pdu: messages.Pdu) -> e.SnmpError:
     kind = report_kind(pdu)
     cls = REPORTS.get(kind)
     name = ber.oid_text(pdu.varbinds[0][0]) if pdu.varbinds else "no varbind"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from agent.snmp import ber
+from agent.snmp import messages
 from agent.snmp import errors as e
 from agent.snmp import types as t
 from agent.snmp.types import Endpoint, Varbind
@@ -26,7 +27,7 @@ class Requester(Protocol):
     backoffs: int
 
     async def request(self, ep: Endpoint, tag: int, bodies: Sequence[bytes], a: int = 0, b: int = 0
-                      ) -> ber.Pdu: ...
+                      ) -> messages.Pdu: ...
 
     def peer_max_size(self, ep: Endpoint) -> int: ...
 

@@ -15,6 +15,7 @@ from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message
 from pysnmp.proto.secmod.rfc3414.service import UsmSecurityParameters
 
 from agent.snmp import ber
+from agent.snmp import messages
 from agent.snmp import client as pysnmp_seam
 from agent.snmp import types as t
 from agent.snmp.errors import BerError
@@ -69,10 +70,10 @@ def test_every_v2c_pdu_kind_encodes_byte_for_byte_as_pyasn1_does(pdu_cls, tag):
            (rfc1902.ObjectName("1.3.6.1.6.3.1.1.4.1.0"), rfc1902.ObjectIdentifier("1.3.6.1.6.3.1.1.5.3")),
            (rfc1902.ObjectName("1.3.6.1.2.1.2.2.1.2.1"), rfc1902.OctetString(b"eth0"))]
     ref = _v2_message(pdu_cls, 77_000, vbs)
-    ours = ber.encode_community_message(1, b"public", ber.encode_pdu(
+    ours = messages.encode_community_message(1, b"public", messages.encode_pdu(
         tag, 77_000, 0, 0, ber.encode_varbinds((str(o), _our_value(v)) for o, v in vbs)))
     assert ours == ref
-    decoded = ber.decode_message(ref)
+    decoded = messages.decode_message(ref)
     assert decoded.pdu.tag == tag and decoded.pdu.request_id == 77_000
     assert [to_varbind(*raw) for raw in decoded.pdu.varbinds] == [pysnmp_seam.to_varbind(o, v) for o, v in vbs]
 
@@ -89,10 +90,10 @@ def test_get_bulk_carries_non_repeaters_and_max_repetitions_where_pyasn1_puts_th
     p.apiMessage.set_defaults(msg)
     p.apiMessage.set_community(msg, "c")
     p.apiMessage.set_pdu(msg, pdu)
-    ours = ber.encode_community_message(1, b"c", ber.encode_request(
+    ours = messages.encode_community_message(1, b"c", messages.encode_request(
         ber.GET_BULK, 5, [ber.oid_body("1.3.6.1.2.1.1.3"), ber.oid_body("1.3.6.1.2.1.2.2.1.2")], 1, 25))
     assert ours == encoder.encode(msg)
-    got = ber.decode_message(ours).pdu
+    got = messages.decode_message(ours).pdu
     assert (got.tag, got.error_status, got.error_index) == (ber.GET_BULK, 1, 25)
 
 
@@ -112,10 +113,10 @@ def test_a_v1_trap_encodes_as_pyasn1_does_and_decodes_back():
     p.apiMessage.set_pdu(msg, pdu)
     ref = encoder.encode(msg)
     vbs = ber.encode_varbinds([("1.3.6.1.4.1.318.2.3.3.0", ber.encode_value(t.OCTET_STRING, b"UPS on battery"))])
-    ours = ber.encode_community_message(0, b"traps", ber.encode_trap_v1("1.3.6.1.4.1.318", "192.0.2.7", 6, 25,
+    ours = messages.encode_community_message(0, b"traps", messages.encode_trap_v1("1.3.6.1.4.1.318", "192.0.2.7", 6, 25,
                                                                         123456, vbs))
     assert ours == ref
-    trap = ber.decode_message(ref).pdu
+    trap = messages.decode_message(ref).pdu
     assert (trap.tag, trap.enterprise, trap.agent_addr, trap.generic_trap, trap.specific_trap, trap.timestamp) == (
         ber.TRAP_V1, "1.3.6.1.4.1.318", "192.0.2.7", 6, 25, 123456)
     assert to_varbind(*trap.varbinds[0]) == t.Varbind("1.3.6.1.4.1.318.2.3.3.0", t.OCTET_STRING, b"UPS on battery")
@@ -135,12 +136,12 @@ def test_a_v3_message_and_its_usm_parameters_encode_as_pysnmp_does():
     msg.setComponentByPosition(2, encoder.encode(usm))
     msg.getComponentByPosition(3).setComponentByName("encryptedPDU", b"\x01\x02ciphertext")
     ref = encoder.encode(msg)
-    ours_usm = ber.encode_usm(b"\x80\x00\x1f\x88\x04abc", 3, 98765, b"monitor", bytes(24), b"saltsalt")
-    ours, auth_at = ber.encode_v3_message(4242, 65507, 7, ours_usm, ber.tlv(ber.OCTET_STRING, b"\x01\x02ciphertext"))
+    ours_usm = messages.encode_usm(b"\x80\x00\x1f\x88\x04abc", 3, 98765, b"monitor", bytes(24), b"saltsalt")
+    ours, auth_at = messages.encode_v3_message(4242, 65507, 7, ours_usm, ber.tlv(ber.OCTET_STRING, b"\x01\x02ciphertext"))
     assert ours == ref
     assert ours[auth_at:auth_at + 24] == bytes(24) and ours[auth_at - 2:auth_at] == b"\x04\x18"
-    got = ber.decode_message(ref)
-    assert isinstance(got, ber.V3Message)
+    got = messages.decode_message(ref)
+    assert isinstance(got, messages.V3Message)
     assert (got.msg_id, got.max_size, got.flags, got.engine_id, got.boots, got.time, got.user, got.priv_params,
             got.auth_at, got.encrypted) == (4242, 65507, 7, b"\x80\x00\x1f\x88\x04abc", 3, 98765, b"monitor",
                                             b"saltsalt", auth_at, b"\x01\x02ciphertext")
@@ -151,7 +152,7 @@ def test_a_v3_message_and_its_usm_parameters_encode_as_pysnmp_does():
 def test_random_responses_decode_to_what_pysnmp_decodes(varbinds, request_id):
     named = [(rfc1902.ObjectName(o), v) for o, v in varbinds]
     ref = _v2_message(V2.ResponsePDU, request_id, named)
-    ours = ber.decode_message(ref)
+    ours = messages.decode_message(ref)
     theirs, _ = decoder.decode(ref, asn1Spec=V2.Message())
     their_vbs = V2.apiPDU.get_varbinds(V2.apiMessage.get_pdu(theirs))
     assert [to_varbind(*raw) for raw in ours.pdu.varbinds] == [pysnmp_seam.to_varbind(o, v) for o, v in their_vbs]
@@ -169,7 +170,7 @@ def test_random_oids_encode_as_pyasn1_encodes_them(oid):
 @given(st.binary(max_size=200))
 def test_random_datagrams_raise_only_the_codec_error(data):
     try:
-        ber.decode_message(data)
+        messages.decode_message(data)
     except BerError:
         pass
 
@@ -191,7 +192,7 @@ def test_corrupted_real_responses_raise_only_the_codec_error(edits, cut):
         data[at] = byte
     for candidate in (bytes(data), bytes(data[:cut])):
         try:
-            ber.decode_message(candidate)
+            messages.decode_message(candidate)
         except BerError:
             pass
 
@@ -200,7 +201,7 @@ def test_corrupted_real_responses_raise_only_the_codec_error(edits, cut):
                                   b"\x30\x03\x02\x01\x05", b"\x30\x05\x02\x01\x01\x04\x00"])
 def test_truncated_or_odd_messages_are_codec_errors(data):
     with pytest.raises(BerError):
-        ber.decode_message(data)
+        messages.decode_message(data)
 
 
 def test_values_out_of_range_are_refused_when_encoding():

@@ -7,6 +7,7 @@ import bisect
 import pytest
 
 from agent.snmp import ber
+from agent.snmp import messages
 from agent.snmp import errors as e
 from agent.snmp import types as t
 from agent.snmp.types import Endpoint
@@ -50,15 +51,15 @@ class ScriptedAgent:
         rows = 1 if tag == ber.GET_NEXT else b
         self.asked.append((len(bodies), rows))
         if len(bodies) * rows > self.too_big_above:
-            return ber.Pdu(ber.RESPONSE, 1, self.status, 0, [])
+            return messages.Pdu(ber.RESPONSE, 1, self.status, 0, [])
         if tag == ber.GET_NEXT and ep.version == "1":
             out = []
             for i, body in enumerate(bodies, 1):
                 nxt = self._next(body)
                 if nxt[1] == ber.END_OF_MIB_VIEW:
-                    return ber.Pdu(ber.RESPONSE, 1, e.NO_SUCH_NAME, i, [])
+                    return messages.Pdu(ber.RESPONSE, 1, e.NO_SUCH_NAME, i, [])
                 out.append(nxt)
-            return ber.Pdu(ber.RESPONSE, 1, 0, 0, out)
+            return messages.Pdu(ber.RESPONSE, 1, 0, 0, out)
         out, cursors = [], list(bodies)
         for _ in range(rows):
             for i, body in enumerate(cursors):
@@ -67,7 +68,7 @@ class ScriptedAgent:
                 out.append(nxt)
         if self.reverse:
             out.reverse()
-        return ber.Pdu(ber.RESPONSE, 1, 0, 0, out[: self.cap])
+        return messages.Pdu(ber.RESPONSE, 1, 0, 0, out[: self.cap])
 
 
 def interfaces(n: int) -> dict[str, tuple[int, object]]:
