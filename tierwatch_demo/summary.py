@@ -28,7 +28,7 @@ def render(availability: dict[str, Any] | None, book: ScenarioBook, urls: dict[s
         services = availability.get("services", {})
         targets = {n: s for n, s in services.items() if s.get("kind") == "target"}
         groups = {n: s for n, s in services.items() if s.get("kind") == "group"}
-        by_state = Counter(s["state"] for s in targets.values())
+        by_state = Counter("up" if s["state"] == "ok" else s["state"] for s in targets.values())
         lines.append("  services: " + ", ".join(f"{by_state.get(k, 0)} {k}" for k in
                                                 ("up", "degraded", "down", "unknown", "maintenance")))
         gstate = Counter(s["state"] for s in groups.values())

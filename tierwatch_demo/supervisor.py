@@ -131,3 +131,4 @@ async def up(spec: HallSpec, workdir: Path, *, port: int, interval: float | None
         await collector.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        print(f"demo: stopped the collector, the hall and {len(children) - 1} agents; logs in {workdir}", file=out)
