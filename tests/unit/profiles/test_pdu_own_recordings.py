@@ -207,3 +207,14 @@ async def test_an_apc_rpdu2_chain_labels_every_row_by_its_pdu_and_number_not_its
                                                                      ("pdu", "1")): "off"}
     assert values(result, "environment_temperature_celsius") == {(("sensor", "Inlet probe"), ("sensor_id", "1")): 23.6}
     assert result.health == "degraded" and result.reason == "pdu_load_status_state=nearOverload"
+
+
+async def test_an_apc_masterswitch_vm_reads_its_load_rating_and_outlets_and_an_overload_degrades_it(profiles):
+    result = await poll(profiles, "apc-masterswitch-vm")
+    assert result.profiles == ["apc-rpdu"]
+    assert values(result, "pdu_load_ratio") == {(("pdu", "1"),): 1.04}
+    assert values(result, "pdu_rated_current_amperes") == {(("pdu", "1"),): 15}
+    assert present(result, "pdu_outlet_power_state") == {
+        (("outlet", "1"), ("outlet_name", "router"), ("pdu", "1")): "on",
+        (("outlet", "2"), ("outlet_name", "old-nas"), ("pdu", "1")): "off"}
+    assert (result.health, result.reason) == ("degraded", "pdu_overload_state=overload")
