@@ -17,7 +17,7 @@ from collector.audit import AuditLog, audit_middleware
 from collector.availability.web import ENGINE_KEY, PERSISTER_KEY, setup_availability
 from collector.config import CollectorConfig
 from collector.exporter import ReadingsExporter
-from collector.exposition import ExpositionRegistry, metrics_handler
+from collector.exposition import ExpositionRegistry, expose, metrics_handler
 from collector.ingest import IngestContext, IngestMetrics, make_ingest_handler
 from collector.ledger import SqliteSeqLedger
 from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
@@ -131,7 +131,7 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     app[STARTED_KEY] = time.time()
     store = SeriesStore(ttl_factor=config.series.ttl_factor, min_ttl=config.series.min_ttl)
     app[STORE_KEY] = store
-    registry.register(ReadingsExporter(store))
+    expose(registry, ReadingsExporter(store))
 
     def authenticate(request: web.Request) -> str | None:
         """The operator behind a request (the access middleware identified it), or None."""

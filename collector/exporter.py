@@ -1,24 +1,27 @@
 """Prometheus exposition of the latest-value store (a custom prometheus-client Collector).
 
-Pushed readings are never put in `Gauge.labels().set()`: each scrape builds fresh metric
-families from the store, after dropping what has expired, so a silent source's series vanish.
-`render_text` writes the same samples directly as exposition text (see collector.textformat).
+Pushed readings are never put in `Gauge.labels().set()`: each scrape writes what the store
+holds, after dropping what has expired, so a silent source's series vanish. One emitter, `emit`,
+writes every sample into a sink (collector.textformat): `/metrics` gives it a `TextSink`,
+`collect` (prometheus-client's Collector protocol) a `FamilySink`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from collector import names
-from collector.store import SeriesStore
-from collector.textformat import FamilySink, FamilySpec, Sink, Steps, TextSink, finish, header, label_text, number
+from collector.store import SeriesStore, TargetStatus
+from collector.textformat import FamilySpec, Sink, collect_families, label_text, number
+from tierwatch_common.models import Outcome
 from tierwatch_common.vocabulary import HEALTHS, STATUSES, counts_as_up
 
-STEP_SERIES = 5000  # series rendered between two pauses of a stepped rendering
+STEP_SERIES = 20_000  # series written between two pauses of a scrape (about 1 ms)
 _TA = (names.LABEL_TARGET, names.LABEL_AGENT)
 
 UP = FamilySpec(names.TARGET_UP, "gauge", "1 when the target's last poll succeeded and its health is not critical.",
@@ -38,90 +41,90 @@ SEEN = FamilySpec(names.AGENT_LAST_SEEN, "gauge", "Unix time the collector last 
                   (names.LABEL_AGENT,))
 
 
-def _reading_type(store: SeriesStore, name: str) -> tuple[str, str]:
+def reading_spec(store: SeriesStore, name: str) -> FamilySpec:
     mtype, help_text = store.meta.get(name, ("counter" if name.endswith("_total") else "gauge", ""))
     if mtype == "counter" and not name.endswith("_total"):
         mtype = "gauge"  # a counter's name must end in _total; expose it as a gauge rather than break
-    return mtype, help_text or f"Reading {name}."
+    return FamilySpec(name, mtype, help_text or f"Reading {name}.", ())
+
+
+TARGET_FAMILIES = (UP, STATUS, HEALTH, DURATION, LAST_POLL, READINGS, VARBINDS)
+
+
+def target_samples(o: Outcome) -> tuple[list[tuple[tuple[str, ...], float]], ...]:
+    """Per family of TARGET_FAMILIES, the samples one outcome makes: (label values after target and
+    agent, value)."""
+    return ([((), 1.0 if counts_as_up(o.status, o.health) else 0.0)],
+            [((s,), 1.0 if o.status == s else 0.0) for s in STATUSES],
+            [((h,), 1.0 if o.health == h else 0.0) for h in HEALTHS],
+            [((), o.duration)], [((), o.started_at)], [((), float(o.readings))], [((), float(o.varbinds))])
+
+
+def target_lines(target: str, st: TargetStatus) -> tuple[bytes, ...]:
+    """A target's lines, one piece per family of TARGET_FAMILIES."""
+    out = []
+    for spec, samples in zip(TARGET_FAMILIES, target_samples(st.outcome)):
+        out.append("".join(f"{spec.name}{label_text(list(zip(spec.labels, (target, st.agent, *extra))))} "
+                           f"{number(value)}\n" for extra, value in samples).encode())
+    return tuple(out)
 
 
 class ReadingsExporter(Collector):
     """Exposes every live reading with `target` and `agent` labels added, and per-target poll state."""
 
-    def __init__(self, store: SeriesStore) -> None:
+    def __init__(self, store: SeriesStore, clock: Callable[[], float] = time.time) -> None:
         self.store = store
-        self._label_cache: dict[tuple, str] = {}  # series -> rendered labels, for render_text
-        self._own_cache: dict = {}  # the same for the per-target families
+        self._clock = clock
+        # target -> (the status its lines were rendered from, the lines): a target's lines are
+        # rendered again only when a new outcome replaced its status.
+        self._targets: dict[str, tuple[TargetStatus, tuple[bytes, ...]]] = {}
 
     def collect(self) -> Iterator[Metric]:
+        return collect_families(self.emit)
+
+    def emit(self, sink: Sink) -> Iterator[None]:
+        """Every sample, pausing every STEP_SERIES series. The store's families are written out
+        from their rendered lines; no series is removed until the emission ends (the store waits
+        while `rendering`); a value written meanwhile may show its new value."""
         store = self.store
-        store.expire(time.time())
-        for name, series in store.metrics.items():
-            mtype, help_text = _reading_type(store, name)
-            family = Metric(name[:-6] if mtype == "counter" else name, help_text, mtype)
-            for (target, labels), sample in series.items():
-                lbl = dict(labels)
-                lbl[names.LABEL_TARGET] = target
-                lbl[names.LABEL_AGENT] = sample.agent
-                family.add_sample(name, lbl, sample.value)
-            yield family
-        sink = FamilySink()
-        self._emit(sink)
-        yield from sink.families()
+        store.expire(self._clock())
+        store.rendering += 1
+        try:
+            for name, family in list(store.families.items()):
+                spec = reading_spec(store, name)
+                sink.declare(spec)
+                count = len(family)
+                for start in range(0, count, STEP_SERIES):
+                    stop = min(count, start + STEP_SERIES)
+                    sink.rendered(spec, family.lines[start:stop], partial(family.samples, start, stop))
+                    yield
+        finally:
+            store.rendering -= 1
+        self._emit_targets(sink)
 
-    def render_text(self, openmetrics: bool) -> str:
-        return finish(self.render_steps(openmetrics))
-
-    def render_steps(self, openmetrics: bool) -> Steps:
-        """The same samples as exposition text, with each series' label set rendered once and cached.
-        It pauses every few thousand series; it reads a copy of the series lists taken at the start
-        (samples are replaced, never changed, so the copy is consistent), so ingest may run between."""
-        store = self.store
-        store.expire(time.time())
-        old, fresh = self._label_cache, {}
-        out: list[str] = []
-        snapshot = [(name, list(series.items())) for name, series in store.metrics.items()]
-        done = 0
-        for name, series in snapshot:
-            mtype, help_text = _reading_type(store, name)
-            out.append(header(name, mtype, help_text, openmetrics))
-            done += len(series)
-            if done >= STEP_SERIES:
-                done = 0
-                yield
-            for (target, labels), sample in series:
-                key = (target, labels, sample.agent)
-                text = fresh.get(key) or old.get(key)
-                if text is None:
-                    text = label_text((*labels, (names.LABEL_TARGET, target), (names.LABEL_AGENT, sample.agent)))
-                fresh[key] = text
-                out.append(f"{name}{text} {number(sample.value)}\n")
-        # Keep only the label sets still alive (the cache follows the store, it never grows without bound).
-        old.clear()
-        old.update(fresh)
-        if len(self._own_cache) > 4 * (len(store.targets) * 10 + len(store.agents) + 10):
-            self._own_cache.clear()  # targets come and go: start afresh rather than grow
-        sink = TextSink(openmetrics, self._own_cache)
-        self._emit(sink)
-        out.append(sink.text())
-        return "".join(out)
-
-    def _emit(self, sink: Sink) -> None:
+    def _emit_targets(self, sink: Sink) -> None:
         """Per-target poll state and the store's own figures."""
-        sink.declare(UP, STATUS, HEALTH, DURATION, LAST_POLL, READINGS, VARBINDS, LIVE, EXPIRED, SEEN)
-        for target, st in self.store.targets.items():
-            o = st.outcome
-            base = (target, st.agent)
-            sink.add(UP, base, 1.0 if counts_as_up(o.status, o.health) else 0.0)
-            for s in STATUSES:
-                sink.add(STATUS, (*base, s), 1.0 if o.status == s else 0.0)
-            for h in HEALTHS:
-                sink.add(HEALTH, (*base, h), 1.0 if o.health == h else 0.0)
-            sink.add(DURATION, base, o.duration)
-            sink.add(LAST_POLL, base, o.started_at)
-            sink.add(READINGS, base, float(o.readings))
-            sink.add(VARBINDS, base, float(o.varbinds))
+        sink.declare(*TARGET_FAMILIES, LIVE, EXPIRED, SEEN)
+        targets = list(self.store.targets.items())
+        cache = self._targets
+        if len(cache) > 2 * len(targets) + 64:
+            cache.clear()  # targets come and go: start afresh rather than grow
+        rendered = []
+        for target, st in targets:
+            hit = cache.get(target)
+            if hit is None or hit[0] is not st:
+                hit = cache[target] = (st, target_lines(target, st))
+            rendered.append(hit[1])
+        for k, spec in enumerate(TARGET_FAMILIES):
+            sink.rendered(spec, [lines[k] for lines in rendered], partial(_target_family, k, spec, targets))
         sink.add(LIVE, (), float(self.store.live_series))
         sink.add(EXPIRED, (), float(self.store.expired_total))
         for agent, at in sorted(self.store.agents.items()):
             sink.add(SEEN, (agent,), at)
+
+
+def _target_family(k: int, spec: FamilySpec, targets: list[tuple[str, TargetStatus]]
+                   ) -> Iterator[tuple[dict[str, str], float]]:
+    for target, st in targets:
+        for extra, value in target_samples(st.outcome)[k]:
+            yield dict(zip(spec.labels, (target, st.agent, *extra))), value

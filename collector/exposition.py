@@ -1,11 +1,12 @@
 """`/metrics` that stays short for the event loop, so ingest keeps flowing during a scrape.
 
-The large exporters (the latest-value store, the availability engine) write their exposition
-text themselves (`render_text`, see collector.textformat), about ten times faster than
-prometheus-client's per-sample formatting; the small rest (the collector's own counters and
-histograms) goes through prometheus-client. Rendering stays on the event loop, in steps: every
-few milliseconds it lets the loop apply waiting batches (measured under ingest load, a worker
-thread made things worse: the loop then waits for the GIL at every socket call).
+The large exporters (the latest-value store, the availability engine) are `Exposable`: one
+emitter writes their samples into a sink (collector.textformat). Here it is a `TextSink`, which
+writes the exposition text directly, several times faster than prometheus-client's per-sample
+formatting (`bench/exposition.py` measures both); the small rest (the collector's own counters
+and histograms) goes through prometheus-client. Rendering stays on the event loop, in steps:
+every few milliseconds it lets the loop apply waiting batches (measured under ingest load, a
+worker thread made things worse: the loop then waits for the GIL at every socket call).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -21,9 +23,18 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OPENMETRICS_TYPE
 from prometheus_client.registry import Collector
 
+from collector.textformat import Sink, TextSink
 
 OPENMETRICS = OPENMETRICS_TYPE.split(";")[0]
 PAUSE_EVERY = 0.005  # seconds of rendering between two chances for the loop to serve others
+
+
+class Exposable(Protocol):
+    """An exporter with one emitter (see collector.textformat) and the Collector protocol."""
+
+    def emit(self, sink: Sink) -> Iterator[None]: ...
+
+    def collect(self) -> Iterable[Metric]: ...
 
 
 class _Chain(Collector):
@@ -36,56 +47,87 @@ class _Chain(Collector):
 
 
 class ExpositionRegistry(CollectorRegistry):
-    """A registry that remembers its collectors in order, so a scrape can snapshot them first."""
+    """A registry whose large exporters are `expose`d: a scrape writes them as text directly.
+    Every collector, exposed or registered, still answers prometheus-client's `collect`."""
 
     def __init__(self) -> None:
         super().__init__(auto_describe=False)
         self._ordered: list[Collector] = []
+        self._exposed: dict[int, dict] = {}  # id(exporter) -> its label cache, kept across scrapes
 
     def register(self, collector: Collector) -> None:
         super().register(collector)
         self._ordered.append(collector)
 
+    def expose(self, exporter: Exposable) -> None:
+        self.register(exporter)  # type: ignore[arg-type]
+        self._exposed[id(exporter)] = {}
+
     def unregister(self, collector: Collector) -> None:
         super().unregister(collector)
         self._ordered.remove(collector)
+        self._exposed.pop(id(collector), None)
 
-    def collectors(self) -> list[Collector]:
-        return list(self._ordered)
+    def exposed(self) -> list[tuple[Exposable, dict]]:
+        return [(c, self._exposed[id(c)]) for c in self._ordered if id(c) in self._exposed]  # type: ignore[misc]
+
+    def others(self) -> list[Collector]:
+        return [c for c in self._ordered if id(c) not in self._exposed]
 
 
-async def render(parts: list[Collector], encoder: Callable[[Collector], bytes], openmetrics: bool) -> bytes:
-    """Exporters that can write their own text do (fast), letting the event loop run other work
-    (ingest) every few milliseconds; the rest go through prometheus-client's encoder, last, so
-    OpenMetrics' closing `# EOF` ends the page."""
-    texts = []
-    for part in parts:
-        if not hasattr(part, "render_steps"):
-            continue
-        steps = part.render_steps(openmetrics)
+def expose(registry: CollectorRegistry, exporter: Exposable) -> None:
+    """Register a large exporter: written directly as text by an ExpositionRegistry, through its
+    `collect` by any other registry."""
+    if isinstance(registry, ExpositionRegistry):
+        registry.expose(exporter)
+    else:
+        registry.register(exporter)  # type: ignore[arg-type]
+
+
+async def render(registry: ExpositionRegistry, encoder: Callable[[Collector], bytes], openmetrics: bool) -> bytes:
+    """The whole page in one piece (see `render_chunks`)."""
+    return b"".join(await render_chunks(registry, encoder, openmetrics))
+
+
+async def render_chunks(registry: ExpositionRegistry, encoder: Callable[[Collector], bytes],
+                        openmetrics: bool) -> list[bytes]:
+    """The exposed exporters' text, written directly (letting the event loop run other work, such
+    as ingest, every few milliseconds), then the rest through prometheus-client's encoder, last,
+    so OpenMetrics' closing `# EOF` ends the page. In pieces, in order."""
+    texts: list[bytes] = []
+    for exporter, cache in registry.exposed():
+        sink = TextSink(openmetrics, cache)
+        steps = exporter.emit(sink)
         mark = time.perf_counter()
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                texts.append(done.value)
-                break
-            if time.perf_counter() - mark > PAUSE_EVERY:
-                await asyncio.sleep(0)
-                mark = time.perf_counter()
-    rest = _Chain(p for p in parts if not hasattr(p, "render_steps"))
-    return "".join(texts).encode("utf-8") + encoder(rest)
+        try:
+            for _ in steps:
+                if time.perf_counter() - mark > PAUSE_EVERY:
+                    await asyncio.sleep(0)
+                    mark = time.perf_counter()
+        finally:
+            steps.close()  # type: ignore[attr-defined]  (a scrape cancelled midway ends its emitter now)
+        texts.extend(sink.chunks())
+    texts.append(encoder(_Chain(registry.others())))
+    return texts
 
 
 def metrics_handler(registry: CollectorRegistry):  # noqa: ANN201 - an aiohttp handler
     async def metrics(request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(",".join(request.headers.getall("Accept", [])))
-        if isinstance(registry, ExpositionRegistry):
-            output = await render(registry.collectors(), encoder, content_type.startswith(OPENMETRICS))
-        else:
-            output = encoder(registry)
-        response = web.Response(body=output, headers={"Content-Type": content_type})
-        response.enable_compression()
-        return response
+        if not isinstance(registry, ExpositionRegistry):
+            response = web.Response(body=encoder(registry), headers={"Content-Type": content_type})
+            response.enable_compression()
+            return response
+        chunks = await render_chunks(registry, encoder, content_type.startswith(OPENMETRICS))
+        stream = web.StreamResponse(headers={"Content-Type": content_type})
+        stream.enable_compression()
+        if "gzip" not in request.headers.get("Accept-Encoding", "") and \
+                "deflate" not in request.headers.get("Accept-Encoding", ""):
+            stream.content_length = sum(len(c) for c in chunks)
+        await stream.prepare(request)
+        for chunk in chunks:  # the pieces go out as they are: no joined copy of a large page
+            await stream.write(chunk)
+        await stream.write_eof()
+        return stream
 
     return metrics

@@ -1,4 +1,7 @@
-"""AvailabilityExporter: the engine's figures as fresh metric families on every scrape."""
+"""AvailabilityExporter: the engine's figures, computed afresh on every scrape.
+
+One emitter, `emit`, writes every sample into a sink (collector.textformat): `/metrics` gives it
+a `TextSink`, `collect` (prometheus-client's Collector protocol) a `FamilySink`."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from collector.availability.settings import SloPolicy
 from collector.availability.timeline import WIDTH
 from collector.availability.vocabulary import GROUP, GROUP_STATES, SERVICE_STATES
 from collector.availability.windows import Frame
-from collector.textformat import FamilySink, FamilySpec, Sink, Steps, TextSink, finish
+from collector.textformat import FamilySpec, Sink, collect_families
 
 log = structlog.get_logger(__name__)
 
@@ -50,14 +53,18 @@ class AvailabilityExporter(Collector):
 
     def __init__(self, engine: AvailabilityEngine) -> None:
         self._engine = engine
-        self._label_cache: dict = {}  # (label names, values) -> rendered labels, kept across scrapes
 
     def describe(self) -> list[Metric]:
         return []          # families depend on the services seen; nothing to check at registration
 
     def collect(self) -> Iterator[Metric]:
+        return collect_families(self.emit)
+
+    def emit(self, sink: Sink) -> Iterator[None]:
+        """Every sample of the engine's figures, all windows computed at once at the start; writing
+        them out pauses every STEP_SERVICES services (the snapshot does not change meanwhile)."""
         try:
-            yield from self._families(self._freeze())
+            yield from _emit(self._freeze(), sink)
         except Exception:   # noqa: BLE001 - a broken engine must not break the whole /metrics page
             log.exception("availability_export_failed")
 
@@ -69,26 +76,6 @@ class AvailabilityExporter(Collector):
                      bool(svc.warning))
                 for svc in snap.services]
         return _Frozen(snap.frame, rows, snap.values, engine.compute_seconds, engine.stats())
-
-    def _families(self, frozen: _Frozen) -> Iterator[Metric]:
-        sink = FamilySink()
-        emit(frozen, sink)
-        yield from sink.families()
-
-    def render_text(self, openmetrics: bool) -> str:
-        return finish(self.render_steps(openmetrics))
-
-    def render_steps(self, openmetrics: bool) -> Steps:
-        """The exposition text, without building prometheus-client objects. Every window is computed
-        at once at the start; writing the samples pauses every few dozen services."""
-        try:
-            frozen = self._freeze()
-        except Exception:   # noqa: BLE001 - a broken engine must not break the whole /metrics page
-            log.exception("availability_export_failed")
-            return ""
-        sink = TextSink(openmetrics, self._label_cache)
-        yield from emit_steps(frozen, sink)
-        return sink.text()
 
 
 _SV = (n.LABEL_SERVICE,)
@@ -135,14 +122,8 @@ ALL = (STATE, GROUP_STATE, GROUP_WARNING, *COUNTERS, SLO, RATIO, DOWNTIME, W_UNK
 STEP_SERVICES = 64  # services written between two pauses of a stepped rendering
 
 
-def emit(frozen: _Frozen, sink: Sink) -> None:
-    """Every sample of a snapshot, into `sink` (prometheus-client families or exposition text)."""
-    for _ in emit_steps(frozen, sink):
-        pass
-
-
-def emit_steps(frozen: _Frozen, sink: Sink) -> Iterator[None]:
-    """`emit`, pausing every STEP_SERVICES services (the snapshot does not change meanwhile)."""
+def _emit(frozen: _Frozen, sink: Sink) -> Iterator[None]:
+    """Every sample of a snapshot into `sink`, pausing every STEP_SERVICES services."""
     sink.declare(*ALL)
     add = sink.add
     frame = frozen.frame

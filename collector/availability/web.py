@@ -24,6 +24,7 @@ from collector.availability.exporter import AvailabilityExporter
 from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
+from collector.exposition import expose
 
 log = structlog.get_logger(__name__)
 
@@ -69,7 +70,7 @@ def setup_availability(app: web.Application, settings: AvailabilitySettings, *, 
     persister = Persister(engine, AvailabilityStore(db_path))
     app[ENGINE_KEY] = engine
     app[PERSISTER_KEY] = persister
-    registry.register(AvailabilityExporter(engine))
+    expose(registry, AvailabilityExporter(engine))
     AvailabilityApi(engine, authenticate, persister.flush).add_routes(app)
     app.cleanup_ctx.append(_lifecycle)
     return engine

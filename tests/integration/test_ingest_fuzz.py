@@ -176,7 +176,7 @@ def body(draw: st.DrawFn) -> tuple[bytes, str | None, dict[str, Any] | None]:
 
 def fingerprint(server: Server) -> tuple[Any, ...]:
     store = server.app[STORE_KEY]
-    return (tuple((name, key, id(sample)) for name, series in store.metrics.items() for key, sample in series.items()),
+    return (tuple((name, tuple(f.keys), f.deadlines.tobytes(), tuple(f.lines)) for name, f in store.families.items()),
             tuple((t, id(s)) for t, s in store.targets.items()), tuple(store.meta.items()))
 
 

@@ -17,8 +17,10 @@ def test_the_newest_reading_wins_and_a_late_older_one_does_not_overwrite_it() ->
     store = SeriesStore()
     store.apply(make_batch(1, 200.0, 5.0), now=200.0)
     store.apply(make_batch(2, 100.0, 1.0), now=201.0)
-    (sample,) = store.metrics["tierwatch_pdu_power_watts"].values()
-    assert sample.value == 5.0 and store.live_series == 1
+    sample = store.get("tierwatch_pdu_power_watts", "pdu-a", (("phase", "1"),))
+    assert sample is not None and sample.value == 5.0 and store.live_series == 1
+    assert store.families["tierwatch_pdu_power_watts"].lines == [
+        b'tierwatch_pdu_power_watts{agent="agent-1",phase="1",target="pdu-a"} 5.0\n']
 
 
 def test_a_series_expires_after_ttl_factor_times_its_targets_interval() -> None:
@@ -26,7 +28,7 @@ def test_a_series_expires_after_ttl_factor_times_its_targets_interval() -> None:
     store.apply(make_batch(1, 100.0, 5.0, interval=10.0, outcome_interval=30.0), now=100.0)
     assert store.expire(now=100.0 + 89.0) == 0  # the target polls every 30 s: TTL 90 s
     assert store.expire(now=100.0 + 91.0) == 1
-    assert store.metrics == {} and store.targets == {} and store.live_series == 0
+    assert store.families == {} and store.targets == {} and store.live_series == 0
 
 
 def test_without_a_target_interval_the_batch_interval_sets_the_ttl() -> None:
@@ -42,3 +44,20 @@ def test_a_fresh_write_keeps_a_series_alive() -> None:
     store.apply(make_batch(2, 125.0, 6.0), now=125.0)
     assert store.expire(now=140.0) == 0
     assert store.expired_total == 0
+
+
+def test_a_rendered_line_follows_the_value_and_the_agent_and_a_moved_row_keeps_its_own() -> None:
+    store = SeriesStore(ttl_factor=1.0, min_ttl=1.0)
+    store.apply(make_batch(1, 100.0, 5.0, target="pdu-a"), now=100.0)
+    store.apply(make_batch(2, 100.0, 7.0, target="pdu-b"), now=105.0)
+    store.apply(make_batch(3, 101.0, 6.5, target="pdu-a"), now=101.0)
+    family = store.families["tierwatch_pdu_power_watts"]
+    assert family.lines[0] == b'tierwatch_pdu_power_watts{agent="agent-1",phase="1",target="pdu-a"} 6.5\n'
+    other = Batch("agent-2", 1, 102.0, 10.0, [], [Reading("pdu-a", "tierwatch_pdu_power_watts", (("phase", "1"),),
+                                                          6.5, 102.0)])
+    store.apply(other, now=102.0)
+    assert family.lines[0] == b'tierwatch_pdu_power_watts{agent="agent-2",phase="1",target="pdu-a"} 6.5\n'
+    assert store.expire(now=113.0) == 1  # pdu-a (written at 102, TTL 10) goes; pdu-b's row moves up
+    assert family.keys == [("pdu-b", (("phase", "1"),))] and family.index == {family.keys[0]: 0}
+    assert family.lines == [b'tierwatch_pdu_power_watts{agent="agent-1",phase="1",target="pdu-b"} 7.0\n']
+    assert store.get("tierwatch_pdu_power_watts", "pdu-b", (("phase", "1"),)).value == 7.0

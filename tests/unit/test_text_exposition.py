@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from collector.exporter import ReadingsExporter
 from collector.exposition import ExpositionRegistry, render
 from collector.store import SeriesStore
+from collector.textformat import TextSink
 from tierwatch_common.models import Batch, MetricInfo, Outcome, Reading
 
 NASTY = 'quote " backslash \\ newline \n end'
@@ -37,14 +38,14 @@ def types(families) -> dict[str, str]:  # noqa: ANN001
 
 def registry() -> ExpositionRegistry:
     reg = ExpositionRegistry()
-    reg.register(ReadingsExporter(store_with_readings()))
+    reg.expose(ReadingsExporter(store_with_readings()))
     Counter("tierwatch_collector_test_events", "Events.", registry=reg).inc(3)
     return reg
 
 
 async def test_the_text_format_carries_the_same_samples_types_and_escapes_as_prometheus_client() -> None:
     reg = registry()
-    ours = (await render(reg.collectors(), generate_latest, openmetrics=False)).decode()
+    ours = (await render(reg, generate_latest, openmetrics=False)).decode()
     theirs = generate_latest(reg).decode()
     assert samples(parse_text(ours)) == samples(parse_text(theirs))
     assert types(parse_text(ours)) == types(parse_text(theirs))
@@ -54,7 +55,7 @@ async def test_the_text_format_carries_the_same_samples_types_and_escapes_as_pro
 
 async def test_the_openmetrics_format_parses_and_ends_with_a_single_eof() -> None:
     reg = registry()
-    ours = (await render(reg.collectors(), generate_openmetrics, openmetrics=True)).decode()
+    ours = (await render(reg, generate_openmetrics, openmetrics=True)).decode()
     assert ours.endswith("# EOF\n") and ours.count("# EOF") == 1
     assert "# TYPE tierwatch_pdu_energy_joules counter" in ours
     assert "tierwatch_pdu_energy_joules_total{agent=\"agent-1\",target=\"pdu-a\"} 35000000000.0" in ours
@@ -62,26 +63,35 @@ async def test_the_openmetrics_format_parses_and_ends_with_a_single_eof() -> Non
     assert samples(parse_openmetrics(ours)) == samples(parse_openmetrics(theirs))
 
 
-def test_a_stepped_rendering_shows_the_series_as_they_were_when_it_started() -> None:
+def test_a_scrape_paused_midway_shows_every_series_once_and_drops_none_until_it_ends() -> None:
     import collector.exporter as exporter_module
 
-    store = SeriesStore(min_ttl=1e9)
+    store = SeriesStore(ttl_factor=1.0, min_ttl=1.0)  # TTL 15 s: the batch interval
     readings = [Reading("pdu-a", f"tierwatch_m{i}", (), float(i), 100.0) for i in range(30)]
-    store.apply(Batch("agent-1", 1, 100.0, 15.0, [], readings), now=1e12)
-    exporter = ReadingsExporter(store)
+    store.apply(Batch("agent-1", 1, 100.0, 15.0, [], readings), now=100.0)
+    exporter = ReadingsExporter(store, clock=lambda: 100.0)
     old_step, exporter_module.STEP_SERIES = exporter_module.STEP_SERIES, 1
     try:
-        steps = exporter.render_steps(openmetrics=False)
-        next(steps)  # paused after the first series: now a batch changes and adds series
-        store.apply(Batch("agent-1", 2, 200.0, 15.0, [],
-                          [Reading("pdu-a", f"tierwatch_m{i}", (), 1000.0, 200.0) for i in range(40)]), now=1e12)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                text = done.value
-                break
+        sink = TextSink()
+        steps = exporter.emit(sink)
+        next(steps)  # paused after the first series: a batch changes some and adds others; time passes
+        store.apply(Batch("agent-1", 2, 101.0, 15.0, [],
+                          [Reading("pdu-a", f"tierwatch_m{i}", (), 1000.0, 101.0) for i in range(20, 40)]), now=101.0)
+        assert store.expire(now=115.5) == 0 and store.live_series == 40  # nothing dropped while the scrape runs
+        for _ in steps:
+            pass
     finally:
         exporter_module.STEP_SERIES = old_step
-    values = {s.name: s.value for f in parse_text(text) for s in f.samples if s.name.startswith("tierwatch_m")}
-    assert values == {f"tierwatch_m{i}": float(i) for i in range(30)}
+    text = sink.text().decode()
+    names = [s.name for f in parse_text(text) for s in f.samples if s.name.startswith("tierwatch_m")]
+    assert sorted(names) == sorted(f"tierwatch_m{i}" for i in range(30))  # each once; newcomers wait
+    assert store.expire(now=115.5) == 20 and store.live_series == 20  # once it ended, the silent ones go
+
+
+def test_both_sinks_receive_the_same_samples_from_one_emitter() -> None:
+    store = store_with_readings()
+    exporter = ReadingsExporter(store)
+    sink = TextSink()
+    for _ in exporter.emit(sink):
+        pass
+    assert samples(parse_text(sink.text().decode())) == samples(exporter.collect())
