@@ -96,7 +96,8 @@ class ReadingsExporter(Collector):
                 count = len(family)
                 for start in range(0, count, STEP_SERIES):
                     stop = min(count, start + STEP_SERIES)
-                    sink.rendered(spec, family.lines[start:stop], partial(family.samples, start, stop))
+                    sink.rendered(spec, family.lines[start:stop], partial(family.samples, start, stop),
+                                  family.prefix)
                     yield
         finally:
             store.rendering -= 1

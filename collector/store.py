@@ -6,7 +6,7 @@ once that moment has passed. Poll outcomes are kept per target the same way.
 
 Built for a million live series: each metric is a `Family` held column by column (an index from
 series key to row; parallel lists and float arrays), and each row keeps its exposition line
-rendered (`name{labels} value`). A write re-renders the line only when the value or the agent
+rendered (`{labels} value`, the metric name written before it at scrape time). A write re-renders the line only when the value or the agent
 changed, so a scrape joins ready lines: no formatting, no float repr, no copy per series.
 Rows are removed only by `expire`, which waits while a scrape is writing families out (the
 renderer holds `rendering`), so a scrape that pauses between chunks shows every series once.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from sys import intern
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,14 +39,15 @@ class Sample(NamedTuple):
 class Family:
     """The live series of one metric, column by column; row i is series `keys[i]`."""
 
-    __slots__ = ("name", "index", "keys", "agents", "lines", "values", "ts", "deadlines", "next_check")
+    __slots__ = ("name", "prefix", "index", "keys", "agents", "lines", "values", "ts", "deadlines", "next_check")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.index: dict[SeriesKey, int] = {}
         self.keys: list[SeriesKey] = []
         self.agents: list[str] = []
-        self.lines: list[bytes] = []  # b"name{labels} value\n", labels with target and agent
+        self.prefix = name.encode()  # each line is written after its metric name
+        self.lines: list[bytes] = []  # b"{labels} value\n", labels with target and agent
         self.values = array("d")
         self.ts = array("d")
         self.deadlines = array("d")
@@ -66,7 +68,7 @@ class Family:
 
     def line(self, target: str, labels: Labels, agent: str, value: float) -> bytes:
         text = label_text((*labels, (LABEL_TARGET, target), (LABEL_AGENT, agent)))
-        return f"{self.name}{text} {number(value)}\n".encode()
+        return f"{text} {number(value)}\n".encode()
 
     def expire(self, now: float) -> int:
         """Drop the rows whose deadline has passed (the last row moves into each freed place)."""
@@ -140,6 +142,7 @@ class SeriesStore:
             key = (target, r.labels)
             row = index.get(key)
             if row is None:
+                key = (intern(target), r.labels)  # one copy of a target's name for all its series
                 index[key] = len(family.keys)
                 family.keys.append(key)
                 family.agents.append(agent)

@@ -38,9 +38,11 @@ class Sink(Protocol):
     def add(self, spec: FamilySpec, values: tuple[str, ...], value: float) -> None:
         """One sample of `spec`, its label values in the order of `spec.labels`."""
 
-    def rendered(self, spec: FamilySpec, lines: Sequence[bytes], samples: Callable[[], Iterable[Sample]]) -> None:
+    def rendered(self, spec: FamilySpec, lines: Sequence[bytes], samples: Callable[[], Iterable[Sample]],
+                 prefix: bytes = b"") -> None:
         """Samples of `spec` already rendered as exposition lines (kept from one scrape to the next
-        by their owner); `samples()` gives the same samples as (labels, value)."""
+        by their owner), each to be written after `prefix` (the sample name, when the owner keeps
+        lines without it); `samples()` gives the same samples as (labels, value)."""
 
 
 Emitter = Callable[[Sink], Iterator[None]]
@@ -98,7 +100,8 @@ class FamilySink:
     def add(self, spec: FamilySpec, values: tuple[str, ...], value: float) -> None:
         self._family(spec).add_sample(spec.name, dict(zip(spec.labels, values)), value)
 
-    def rendered(self, spec: FamilySpec, lines: Sequence[bytes], samples: Callable[[], Iterable[Sample]]) -> None:
+    def rendered(self, spec: FamilySpec, lines: Sequence[bytes], samples: Callable[[], Iterable[Sample]],
+                 prefix: bytes = b"") -> None:
         family = self._family(spec)
         for labels, value in samples():
             family.add_sample(spec.name, labels, value)
@@ -145,8 +148,10 @@ class TextSink:
         self._added += 1
         self._out(spec).append(f"{spec.name}{labels} {number(value)}\n".encode())
 
-    def rendered(self, spec: FamilySpec, lines: Sequence[bytes], samples: Callable[[], Iterable[Sample]]) -> None:
-        self._out(spec).append(b"".join(lines))
+    def rendered(self, spec: FamilySpec, lines: Sequence[bytes], samples: Callable[[], Iterable[Sample]],
+                 prefix: bytes = b"") -> None:
+        if lines:  # the prefix as the separator puts it before every line but the first
+            self._out(spec).append(prefix + prefix.join(lines))
 
     def chunks(self) -> list[bytes]:
         """The text in pieces (each family's header, then its lines in chunks), to be sent one after

@@ -19,8 +19,7 @@ def test_the_newest_reading_wins_and_a_late_older_one_does_not_overwrite_it() ->
     store.apply(make_batch(2, 100.0, 1.0), now=201.0)
     sample = store.get("tierwatch_pdu_power_watts", "pdu-a", (("phase", "1"),))
     assert sample is not None and sample.value == 5.0 and store.live_series == 1
-    assert store.families["tierwatch_pdu_power_watts"].lines == [
-        b'tierwatch_pdu_power_watts{agent="agent-1",phase="1",target="pdu-a"} 5.0\n']
+    assert store.families["tierwatch_pdu_power_watts"].lines == [b'{agent="agent-1",phase="1",target="pdu-a"} 5.0\n']
 
 
 def test_a_series_expires_after_ttl_factor_times_its_targets_interval() -> None:
@@ -52,12 +51,12 @@ def test_a_rendered_line_follows_the_value_and_the_agent_and_a_moved_row_keeps_i
     store.apply(make_batch(2, 100.0, 7.0, target="pdu-b"), now=105.0)
     store.apply(make_batch(3, 101.0, 6.5, target="pdu-a"), now=101.0)
     family = store.families["tierwatch_pdu_power_watts"]
-    assert family.lines[0] == b'tierwatch_pdu_power_watts{agent="agent-1",phase="1",target="pdu-a"} 6.5\n'
+    assert family.lines[0] == b'{agent="agent-1",phase="1",target="pdu-a"} 6.5\n'
     other = Batch("agent-2", 1, 102.0, 10.0, [], [Reading("pdu-a", "tierwatch_pdu_power_watts", (("phase", "1"),),
                                                           6.5, 102.0)])
     store.apply(other, now=102.0)
-    assert family.lines[0] == b'tierwatch_pdu_power_watts{agent="agent-2",phase="1",target="pdu-a"} 6.5\n'
+    assert family.lines[0] == b'{agent="agent-2",phase="1",target="pdu-a"} 6.5\n'
     assert store.expire(now=113.0) == 1  # pdu-a (written at 102, TTL 10) goes; pdu-b's row moves up
     assert family.keys == [("pdu-b", (("phase", "1"),))] and family.index == {family.keys[0]: 0}
-    assert family.lines == [b'tierwatch_pdu_power_watts{agent="agent-1",phase="1",target="pdu-b"} 7.0\n']
+    assert family.lines == [b'{agent="agent-1",phase="1",target="pdu-b"} 7.0\n']
     assert store.get("tierwatch_pdu_power_watts", "pdu-b", (("phase", "1"),)).value == 7.0
