@@ -24,7 +24,7 @@ check-configs: setup
 	@.venv/bin/tierwatch-agent check-config config/agent.example.yaml
 	@.venv/bin/tierwatch-collector check-config config/collector.example.yaml
 	@for f in config/demo/agent-*.yaml; do .venv/bin/tierwatch-agent check-config $$f || exit 2; done
-	@.venv/bin/tierwatch-collector check-config config/demo/collector.yaml
+	@.venv/bin/tierwatch-collector check-config config/demo/collector.yaml $(foreach f,$(wildcard config/demo/agent-*.yaml),--agent-config $(f))
 
 docs: setup       ## regenerate docs/devices.md (the supported-devices table) from config/profiles
 	@$(PY) -m agent.profiles.doc --output docs/devices.md
