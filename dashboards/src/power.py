@@ -116,7 +116,7 @@ DASHBOARD = dashboard(
         panel('table',
           T('Outlet switch state', 'État de commutation des prises'),
           (12, 27, 12, 9),
-          [q('(tierwatch_pdu_outlet_switch_state{target=~"$pdu"} == 1) or (tierwatch_pdu_outlet_control_state{target=~"$pdu"} == 1)', instant=True, fmt='table')],
+          [q('(tierwatch_pdu_outlet_power_state{target=~"$pdu"} == 1) or (tierwatch_pdu_outlet_control_state{target=~"$pdu"} == 1)', instant=True, fmt='table')],
           extra={
             'transformations': [
                 {
