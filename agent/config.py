@@ -132,6 +132,51 @@ class SnmpSettings(StrictModel):
     backend: Literal["fast", "pysnmp"] = "fast"
 
 
+class TrapSettings(StrictModel):
+    """The trap and inform receiver. v1/v2c notifications are accepted with the community of a
+    sender's credential set or one of `communities`; v3 ones with the user of any v3 set."""
+
+    listen: str = "127.0.0.1:10162"  # HOST:PORT or [v6]:PORT; port 162 needs CAP_NET_BIND_SERVICE
+    communities: list[Secret] = Field(default_factory=list)  # trap communities besides the read ones
+    engine_id: str | None = None  # our snmpEngineID (hex) for v3 informs; default derived from agent.id
+    engines: dict[str, str] = Field(default_factory=dict)  # target name → the sender's snmpEngineID (hex)
+    queue: int = Field(10_000, ge=1, le=1_000_000)  # datagrams waiting to be decoded; beyond: dropped
+    poll_burst: int = Field(3, ge=0, le=100)  # immediate polls a target's traps may trigger at once
+    poll_every: Duration = 5.0  # then one more per this many seconds
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError(f"listen address {v!r} must be HOST:PORT (port 0: any free port)")
+        return v
+
+    @field_validator("engine_id")
+    @classmethod
+    def _engine(cls, v: str | None) -> str | None:
+        if v is not None:
+            _engine_hex(v)
+        return v
+
+    @field_validator("engines")
+    @classmethod
+    def _engines(cls, v: dict[str, str]) -> dict[str, str]:
+        for value in v.values():
+            _engine_hex(value)
+        return v
+
+
+def _engine_hex(v: str) -> bytes:
+    try:
+        raw = bytes.fromhex(v.removeprefix("0x"))
+    except ValueError:
+        raise ValueError(f"engine ID {v!r} is not hexadecimal") from None
+    if not 5 <= len(raw) <= 32:
+        raise ValueError(f"engine ID {v!r} must be 5 to 32 octets (RFC 3411)")
+    return raw
+
+
 class SchedulerConfig(StrictModel):
     max_concurrency: int = Field(32, ge=1, le=10_000)
     jitter: float = Field(0.1, ge=0, le=1)  # fraction of the interval for the first poll's offset
@@ -160,6 +205,7 @@ class AgentConfig(StrictModel):
     profile_dirs: list[Path] = Field(default_factory=list)
     snmp: SnmpSettings = Field(default_factory=SnmpSettings)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    traps: TrapSettings | None = None  # no receiver unless configured
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

@@ -302,6 +302,49 @@ class Health(StrictModel):
     degraded: list[Condition] = Field(default_factory=list)
 
 
+class TrapLabel(StrictModel):
+    """A label of a trap event named by one of its varbinds: the varbind whose OID is `oid` or
+    under it gives its value (`from: value`) or the instance after `oid` (`from: index`)."""
+
+    label: LabelName
+    oid: Oid
+    source: Literal["value", "index"] = Field("value", alias="from")
+    map: TextMap | None = None  # raw value → label value; values not in it are kept
+
+
+class TrapState(StrictModel):
+    """The state of one of the profile's enum metrics that the trap announces."""
+
+    metric: MetricName
+    state: str = Field(min_length=1)
+
+
+class TrapDef(StrictModel):
+    """One notification the family sends. `oid` is its snmpTrapOID (SNMPv2 form); a v1
+    TRAP-TYPE is written as `enterprise` + `specific` (RFC 3584: enterprise.0.specific)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z][A-Za-z0-9-]*$")  # the MIB's object name
+    oid: Oid | None = None
+    enterprise: Oid | None = None
+    specific: int | None = Field(None, ge=0)
+    severity: Literal["critical", "major", "minor", "warning", "info", "cleared"]
+    description: str = Field(min_length=3)
+    sets: TrapState | None = None
+    labels: list[TrapLabel] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_oid(self) -> TrapDef:
+        if (self.oid is None) == (self.enterprise is None):
+            raise ValueError("give either oid (SNMPv2 notification) or enterprise + specific (SNMPv1 trap)")
+        if (self.enterprise is None) != (self.specific is None):
+            raise ValueError("enterprise and specific go together")
+        return self
+
+    @property
+    def trap_oid(self) -> str:
+        return self.oid if self.oid is not None else f"{self.enterprise}.0.{self.specific}"
+
+
 class Profile(StrictModel):
     name: str
     description: str = Field(min_length=3)
@@ -314,6 +357,7 @@ class Profile(StrictModel):
     scalars: list[Metric] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
     health: Health = Field(default_factory=Health)
+    traps: list[TrapDef] = Field(default_factory=list)  # notifications the family sends
 
     @model_validator(mode="after")
     def _name(self) -> Profile:
@@ -323,7 +367,24 @@ class Profile(StrictModel):
             raise ValueError("a profile needs scalars, tables, or both")
         for key in self.labels:
             _label_name(key)
+        self._check_traps()
         return self
+
+    def _check_traps(self) -> None:
+        enums = {m.name: set((m.enum or {}).values()) for m in self.all_metrics() if m.enum}
+        seen: set[str] = set()
+        for trap in self.traps:
+            if trap.trap_oid in seen:
+                raise ValueError(f"trap {trap.name}: trap OID {trap.trap_oid} is declared twice")
+            seen.add(trap.trap_oid)
+            if trap.sets is None:
+                continue
+            if trap.sets.metric not in enums:
+                raise ValueError(f"trap {trap.name}: sets {trap.sets.metric!r}, which is not an enum metric of "
+                                 "this profile")
+            if trap.sets.state not in enums[trap.sets.metric]:
+                raise ValueError(f"trap {trap.name}: {trap.sets.metric} has no state {trap.sets.state!r}; states: "
+                                 + ", ".join(sorted(enums[trap.sets.metric])))
 
     def all_metrics(self) -> list[Metric]:
         return [*self.scalars, *(m for t in self.tables for m in t.metrics)]

@@ -95,9 +95,13 @@ def discovery(msg_id: int, max_size: int) -> bytes:
     return messages.encode_v3_message(msg_id, max_size, FLAG_REPORTABLE, usm_params, scoped)[0]
 
 
-def seal(sec: Security, peer: PeerState, msg_id: int, max_size: int, pdu: bytes) -> bytes:
-    """An outgoing message carrying `pdu`, authenticated and encrypted as the user requires."""
-    scoped = messages.encode_scoped_pdu(peer.engine_id, b"", pdu)
+def seal(sec: Security, peer: PeerState, msg_id: int, max_size: int, pdu: bytes, *, reportable: bool = True,
+         context: tuple[bytes, bytes] | None = None) -> bytes:
+    """An outgoing message carrying `pdu`, authenticated and encrypted as the user requires.
+    A Response (to an inform) is sent with `reportable=False` (RFC 3412 §6.4) and the
+    inform's (contextEngineID, contextName) as `context`; requests use the peer's engine."""
+    ctx_engine, ctx_name = context if context is not None else (peer.engine_id, b"")
+    scoped = messages.encode_scoped_pdu(ctx_engine, ctx_name, pdu)
     boots, now = peer.now()
     salt = b""
     if sec.privacy is not None:
@@ -108,7 +112,8 @@ def seal(sec: Security, peer: PeerState, msg_id: int, max_size: int, pdu: bytes)
     mac_len = sec.auth.mac_len if sec.auth else 0
     usm_params = messages.encode_usm(peer.engine_id, boots if sec.auth else 0, now if sec.auth else 0, sec.user,
                                 bytes(mac_len), salt)
-    msg, at = messages.encode_v3_message(msg_id, max_size, sec.flags, usm_params, data)
+    flags = sec.flags if reportable else sec.flags & ~FLAG_REPORTABLE
+    msg, at = messages.encode_v3_message(msg_id, max_size, flags, usm_params, data)
     if sec.auth is not None:
         mac = usm.sign(sec.auth, sec.auth_key, msg)
         msg = msg[:at] + mac + msg[at + mac_len:]
