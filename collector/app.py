@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import structlog
@@ -23,6 +24,7 @@ from collector.ledger import SqliteSeqLedger
 from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
 from collector.reports import CONTENT_TYPES, FORMATS, make_report, period_from
 from collector.store import SeriesStore
+from collector.topology.web import TopologyExporter, capacity_warnings, setup_topology
 from tierwatch_common.models import Batch
 
 log = structlog.get_logger("collector.app")
@@ -103,7 +105,7 @@ async def report(request: web.Request) -> web.Response:
     except ValueError as exc:
         return web.json_response({"error": str(exc)}, status=400)
     await app[PERSISTER_KEY].flush()            # the report reads the store: bring it up to now
-    _, body = await asyncio.to_thread(make_report, Path(config.state_dir), config.availability, config.site,
+    _, body = await asyncio.to_thread(make_report, Path(config.state_dir), config.effective_availability(), config.site,
                                       period, lang, fmt)
     name = f"tierwatch-{period.label.replace(' → ', '_')}-{lang}.{fmt}"
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPES[fmt],
@@ -138,8 +140,14 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         principal = principal_of(request)
         return principal.name if principal is not None and principal.operator else None
 
-    engine = setup_availability(app, config.availability, db_path=str(state_dir / "availability.sqlite"),
+    engine = setup_availability(app, config.effective_availability(),
+                                db_path=str(state_dir / "availability.sqlite"),
                                 authenticate=authenticate, registry=registry)
+    hall = config.hall()
+    if hall is not None:
+        setup_topology(app, hall, store, engine)
+        registry.register(TopologyExporter(hall, store, engine))
+        app[CAPACITY_KEY] = partial(capacity_warnings, hall, store, engine)
     staleness_factor = config.series.ttl_factor
 
     def observe(batch: Batch) -> None:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from collector.availability.settings import AvailabilitySettings
+from collector.topology.graph import Hall
+from collector.topology.model import Topology, topology_problems
 from tierwatch_common.configfile import Check, ConfigError, ConfigProblem, Loaded, StrictModel, parse_file, read_file
 from tierwatch_common.types import ByteSize, Duration, Secret
 from tierwatch_common.wire import ID_RE
@@ -126,6 +128,20 @@ class CollectorConfig(StrictModel):
     log: LogSettings = Field(default_factory=LogSettings)
     web: WebAccess = Field(default_factory=WebAccess)
     site: str = Field("tierwatch", min_length=1, max_length=64)   # shown on the status page and in reports
+    topology: Topology | None = None     # the hall as a model (collector/topology/model.py)
+
+    def hall(self) -> Hall | None:
+        return Hall(self.topology) if self.topology is not None else None
+
+    def effective_availability(self) -> AvailabilitySettings:
+        """The availability settings with the groups the topology implies (written groups win)."""
+        hall = self.hall()
+        derived = hall.derived_groups() if hall is not None else {}
+        if not derived:
+            return self.availability
+        data = self.availability.model_dump(exclude_unset=True)
+        data["groups"] = {**derived, **{k: v.model_dump(exclude_none=True) for k, v in self.availability.groups.items()}}
+        return AvailabilitySettings.model_validate(data)
 
     @field_validator("agents")
     @classmethod
@@ -148,7 +164,14 @@ def known_members(targets: Collection[str], where: str) -> Check[CollectorConfig
         if av is None:
             return
         groups = {name: spec for name, spec in (av.groups or {}).items() if spec is not None}
-        known = sorted({*targets, *groups})
+        topo = loaded.model.topology
+        derived: set[str] = set()
+        if isinstance(topo, Topology):
+            try:
+                derived = set(Hall(topo).derived_groups())
+            except (KeyError, AttributeError, TypeError):   # a broken topology: its own problems say why
+                derived = set()
+        known = sorted({*targets, *groups, *derived})
 
         def problem(name: str, path: tuple[str | int, ...], key: bool = False) -> ConfigProblem:
             close = difflib.get_close_matches(name, known, n=1)
@@ -190,7 +213,7 @@ def declared_targets(agent_config: str | Path) -> set[str]:
 def read_collector_config(path: str | Path, agent_configs: Iterable[str | Path] = ()) -> Loaded[CollectorConfig]:
     """Parse a collector config once, with every problem it shows; given the agent configs that
     report to it, group members are checked against their targets too."""
-    loaded = read_file(CollectorConfig, path)
+    loaded = read_file(CollectorConfig, path).checked(topology_problems)
     agent_configs = list(agent_configs)
     if not agent_configs:
         return loaded

@@ -18,7 +18,7 @@ import structlog
 
 from collector.availability.errors import (
     RedundancyWouldBeLost, UnknownMaintenance, UnknownServices, WrongMaintenancePhase)
-from collector.availability.groups import GroupGraph, as_member, evaluate
+from collector.availability.groups import Conflict, GroupGraph, as_member, evaluate
 from collector.availability.maintenance import ENDED, SCHEDULED, MaintenanceWindow, from_config, new_id
 from collector.availability.records import FlushBatch, StoredService
 from collector.availability.report import Snapshot
@@ -62,6 +62,8 @@ class AvailabilityEngine:
         self.compute_seconds = 0.0
         self.transitions = 0
         self.quiet = False                          # no per-service log lines (start-up gap)
+        # Further reasons to refuse maintenance (the topology's capacity checks): services out -> conflicts
+        self.capacity_check: Callable[[set[str]], list[Conflict]] | None = None
 
     # ---- time -------------------------------------------------------------------------
     def now(self) -> float:
@@ -278,6 +280,8 @@ class AvailabilityEngine:
             if other.covers(start, end) and other.status(now) != ENDED:
                 unavailable.update(other.services)
         found = self.graph.conflicts(services, unavailable, self.current)
+        if self.capacity_check is not None:
+            found += self.capacity_check(unavailable)
         if found and not force:
             raise RedundancyWouldBeLost(found)
         conflicts = tuple(c.reason for c in found)

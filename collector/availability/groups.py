@@ -97,6 +97,24 @@ class GroupGraph:
             out |= self.leaves(member)
         return out
 
+    def hypothetical(self, unavailable: set[str],
+                     current: Callable[[str], tuple[int, bool]]) -> Callable[[str], int]:
+        """What any name would be, as a member, with every name in ``unavailable`` out of service."""
+        memo: dict[str, int] = {}
+
+        def value(name: str) -> int:
+            if name in unavailable:
+                return DOWN
+            if name not in self.specs:
+                state, named = current(name)
+                return as_member(state, named, group=False)
+            if name not in memo:
+                spec = self.specs[name]
+                memo[name] = evaluate(spec.need, (value(m) for m in spec.members))
+            return memo[name]
+
+        return value
+
     def conflicts(self, names: Iterable[str], unavailable: set[str],
                   current: Callable[[str], tuple[int, bool]]) -> list[Conflict]:
         """Groups now up that would not be up with every name in ``unavailable`` out of service.
@@ -108,18 +126,7 @@ class GroupGraph:
         for name in names:
             for g in self.ancestors(name):
                 affected[g] = None
-        memo: dict[str, int] = {}
-
-        def hypothetical(name: str) -> int:
-            if name in unavailable:
-                return DOWN
-            if name not in self.specs:
-                state, named = current(name)
-                return as_member(state, named, group=False)
-            if name not in memo:
-                spec = self.specs[name]
-                memo[name] = evaluate(spec.need, (hypothetical(m) for m in spec.members))
-            return memo[name]
+        hypothetical = self.hypothetical(unavailable, current)
 
         out: list[Conflict] = []
         for g in sorted(affected, key=self._rank.__getitem__):

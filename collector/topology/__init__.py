@@ -1,0 +1,1 @@
+"""The hall as a model: power paths, cooling rooms, what depends on what (see model.py)."""
