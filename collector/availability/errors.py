@@ -47,7 +47,7 @@ class RedundancyWouldBeLost(MaintenanceRefused):
 
     def __init__(self, conflicts: Iterable[Conflict]) -> None:
         self.conflicts = tuple(conflicts)
-        super().__init__("maintenance would leave a redundancy group down; "
+        super().__init__("maintenance would leave a redundancy group down or a surviving path over its rating; "
                          "send \"force\": true to declare it anyway")
 
     @property

@@ -13,10 +13,8 @@ from collector.config import CollectorConfig, read_collector_config
 from collector.topology.evaluate import dual_cord, failover, headroom
 from collector.topology.graph import Hall
 from collector.topology.impact import hit_groups, impact, maintenance_conflicts, out_nodes, root_causes
+from tests.peers.topology_hall import HALL_FILE, RACKS
 
-ROOT = Path(__file__).resolve().parents[3]
-HALL_FILE = ROOT / "tests" / "data" / "topology-hall.yaml"
-RACKS = [f"r{i:02d}" for i in range(1, 11)]
 T0 = 1_750_000_000.0
 
 
