@@ -62,9 +62,23 @@ def build_rows(engine: AvailabilityEngine, snap: Snapshot, windows: list[int]) -
                   svc.timeline.last_time if len(svc.timeline) else None, figs)
         if svc.kind == GROUP and svc.name in engine.graph.specs:
             spec = engine.graph.specs[svc.name]
-            row.members, row.rule = list(spec.members), spec.describe()
+            row.members, row.rule = list(spec.members), short_rule(spec.describe(), len(spec.members))
         rows.append(row)
     return rows
+
+
+def short_rule(rule: str, members: int, limit: int = 90) -> str:
+    """``any_of [a, b]`` as is; a long member list cut after the first few, with how many more."""
+    if len(rule) <= limit:
+        return rule
+    head, _, listed = rule.partition("[")
+    names = listed.rstrip("]").split(", ")
+    shown: list[str] = []
+    for name in names:
+        if len(head) + len(", ".join([*shown, name])) > limit - 12:
+            break
+        shown.append(name)
+    return f"{head}[{', '.join(shown)}, … +{members - len(shown)}]"
 
 
 BAD_FIRST = {"down": 0, "unknown": 1, "degraded": 2, "maintenance": 3, "ok": 4}

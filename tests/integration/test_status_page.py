@@ -23,7 +23,10 @@ pytestmark = pytest.mark.integration
 
 OUTPUT = Path(__file__).resolve().parents[2] / ".test-output" / "status-page"
 GROUPS = {"rack-a01-power": {"any_of": ["pdu-a01-a", "pdu-a01-b"]},
-          "hall-cooling": {"at_least": 2, "of": ["crac-1", "crac-2", "crac-3"]}}
+          "hall-cooling": {"at_least": 2, "of": ["crac-1", "crac-2", "crac-3"]},
+          # a hall-wide group with a long member list must not widen the page
+          "hall-1-critical-infrastructure": {"all_of": ["rack-a01-power", "hall-cooling", "ups-a", "ups-b", "crac-1",
+                                                         "crac-2", "crac-3", "pdu-a01-a", "pdu-a01-b"]}}
 COLOURS = {"degraded": "rgb(180, 83, 9)", "down": "rgb(198, 40, 40)", "maintenance": "rgb(29, 78, 216)",
            "ok": "rgb(23, 128, 61)"}
 
@@ -99,6 +102,7 @@ async def test_the_status_page_shows_states_in_colour_maintenance_and_devices_do
     assert en["rows"]["rack-a01-power"]["text"] == "degraded"
     assert "100.000%" in " ".join(en["rows"]["pdu-a01-a"]["cells"])
 
+    assert fr["width"] <= 1280, "the wall screen layout does not scroll sideways"
     assert fr["refresh"] == "15" and fr["external"] == 0          # refreshes itself; no external assets
     assert phone["lang"] == "fr" and phone["width"] <= 390 + 2, "the phone layout does not scroll sideways"
 

@@ -49,3 +49,13 @@ def test_every_text_has_both_languages_and_the_french_is_not_the_english_copied(
     same = [k for k, (fr, en) in TEXT.items() if fr == en and k not in {"service", "services", "incidents", "summary"}]
     assert all(fr.strip() and en.strip() for fr, en in TEXT.values())
     assert not same, f"untranslated: {same}"
+
+
+def test_a_long_group_rule_is_cut_after_its_first_members_with_how_many_more():
+    from collector.pages.status import short_rule
+    assert short_rule("any_of [pdu-a, pdu-b]", 2) == "any_of [pdu-a, pdu-b]"
+    names = [f"rack-{i:02d}-power" for i in range(14)]
+    cut = short_rule(f"all_of [{', '.join(names)}]", 14)
+    assert cut.startswith("all_of [rack-00-power, ") and len(cut) <= 90 and cut.endswith("]")
+    shown = cut.count("-power")
+    assert cut.endswith(f"… +{14 - shown}]")
