@@ -39,10 +39,12 @@ class Sample(NamedTuple):
 class Family:
     """The live series of one metric, column by column; row i is series `keys[i]`."""
 
-    __slots__ = ("name", "prefix", "index", "keys", "agents", "lines", "values", "ts", "deadlines", "next_check")
+    __slots__ = ("name", "prefix", "index", "keys", "agents", "lines", "values", "ts", "deadlines", "next_check",
+                 "node_labels")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, node_labels: dict[str, Labels] | None = None) -> None:
         self.name = name
+        self.node_labels = node_labels if node_labels is not None else {}  # target -> topology labels
         self.index: dict[SeriesKey, int] = {}
         self.keys: list[SeriesKey] = []
         self.agents: list[str] = []
@@ -61,13 +63,22 @@ class Family:
         keys, agents, values = self.keys, self.agents, self.values
         for row in range(start, min(stop, len(keys))):
             target, labels = keys[row]
-            yield {**dict(labels), LABEL_TARGET: target, LABEL_AGENT: agents[row]}, values[row]
+            yield {**dict(self.extra(target, labels)), **dict(labels), LABEL_TARGET: target,
+                   LABEL_AGENT: agents[row]}, values[row]
+
+    def extra(self, target: str, labels: Labels) -> Labels:
+        """The target's topology labels that the reading does not carry itself."""
+        extra = self.node_labels.get(target)
+        if not extra:
+            return ()
+        own = {k for k, _ in labels}
+        return tuple(p for p in extra if p[0] not in own)
 
     def sample(self, row: int) -> Sample:
         return Sample(self.values[row], self.ts[row], self.agents[row], self.deadlines[row])
 
     def line(self, target: str, labels: Labels, agent: str, value: float) -> bytes:
-        text = label_text((*labels, (LABEL_TARGET, target), (LABEL_AGENT, agent)))
+        text = label_text((*labels, *self.extra(target, labels), (LABEL_TARGET, target), (LABEL_AGENT, agent)))
         return f"{text} {number(value)}\n".encode()
 
     def expire(self, now: float) -> int:
@@ -103,6 +114,9 @@ class SeriesStore:
     ttl_factor: float = 3.0
     min_ttl: float = 5.0
     families: dict[str, Family] = field(default_factory=dict)  # metric name -> its live series
+    # target -> topology labels (feed, ups, rack, room, ...) every one of its series carries; set it
+    # before the first batch (lines are rendered when written)
+    node_labels: dict[str, Labels] = field(default_factory=dict)
     meta: dict[str, MetricInfo] = field(default_factory=dict)
     targets: dict[str, TargetStatus] = field(default_factory=dict)
     agents: dict[str, float] = field(default_factory=dict)  # agent id -> when its last batch was applied
@@ -135,7 +149,7 @@ class SeriesStore:
             if family is None or family.name != r.metric:
                 family = families.get(r.metric)
                 if family is None:
-                    family = families[r.metric] = Family(r.metric)
+                    family = families[r.metric] = Family(r.metric, self.node_labels)
                 index, values, ts_col, dl_col = family.index, family.values, family.ts, family.deadlines
             target = r.target
             deadline = deadlines.get(target, default_deadline)

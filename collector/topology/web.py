@@ -99,6 +99,16 @@ def node_labels(hall: Hall, name: str) -> dict[str, str]:
 
 
 HALL_KEY = web.AppKey("topology_hall", Hall)
+SERIES_LABELS = ("feed", "ups", "panel", "rack", "row", "room")   # "pdu" is a PDU's own unit label
+
+
+def series_labels(hall: Hall) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Target -> the topology labels every series of its node carries (those it has)."""
+    out = {}
+    for node in hall.nodes.values():
+        labels = node_labels(hall, node.name)
+        out[node.target] = tuple(sorted((k, labels[k]) for k in SERIES_LABELS if labels[k]))
+    return out
 
 
 def capacity_warnings(hall: Hall, store: SeriesStore, engine: AvailabilityEngine) -> list[dict[str, object]]:
@@ -123,6 +133,7 @@ def capacity_warnings(hall: Hall, store: SeriesStore, engine: AvailabilityEngine
 def setup_topology(app: web.Application, hall: Hall, store: SeriesStore, engine: AvailabilityEngine) -> None:
     """Routes, the maintenance capacity check and the page's warnings for ``hall``."""
     app[HALL_KEY] = hall
+    store.node_labels.update(series_labels(hall))
     engine.capacity_check = lambda services: maintenance_conflicts(hall, LiveView(store, engine), services)
 
     async def impact_handler(request: web.Request) -> web.Response:
@@ -144,4 +155,5 @@ def setup_topology(app: web.Application, hall: Hall, store: SeriesStore, engine:
     app.router.add_get("/api/v1/dual-cord", dual_cord_handler)
 
 
-__all__ = ["HALL_KEY", "LiveView", "TopologyExporter", "capacity_warnings", "node_labels", "setup_topology"]
+__all__ = ["HALL_KEY", "LiveView", "TopologyExporter", "capacity_warnings", "node_labels", "series_labels",
+           "setup_topology"]

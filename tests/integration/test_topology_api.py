@@ -83,6 +83,12 @@ async def test_metrics_carry_failover_headroom_and_dual_cord_from_the_live_readi
     dc = {dict(k)["server"]: (v, dict(k)["reason"]) for k, v in samples(text, "tierwatch_server_dual_cord_compliant").items()}
     assert dc["srv-r01"] == (1.0, "") and dc["srv-r02"] == (0.0, "PSU2: failed")
     assert dc["srv-r10"][0] == 0.0 and "both on feed B" in dc["srv-r10"][1]
+    current = samples(text, "tierwatch_pdu_phase_current_amperes")
+    line = next(dict(k) for k in current if dict(k)["target"] == "pdu-r03-a" and dict(k)["phase"] == "2")
+    assert {k: line[k] for k in ("feed", "ups", "panel", "rack", "row", "room")} == {
+        "feed": "A", "ups": "ups-a", "panel": "panel-a", "rack": "r03", "row": "a", "room": "hall-1"}
+    ups = next(dict(k) for k in samples(text, "tierwatch_ups_output_power_watts") if dict(k)["target"] == "ups-a")
+    assert ups["target"] == ups["ups"] == "ups-a" and ups["feed"] == "A" and "rack" not in ups
     info = samples(text, "tierwatch_topology_node_info")
     pdu = next(dict(k) for k in info if dict(k)["node"] == "pdu-r03-a")
     assert (pdu["feed"], pdu["ups"], pdu["rack"], pdu["room"], pdu["pdu"]) == ("A", "ups-a", "r03", "hall-1", "pdu-r03-a")
