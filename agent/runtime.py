@@ -15,6 +15,7 @@ from agent.scheduler import Scheduler
 from agent.selfmetrics import emit_self_metrics
 from agent.sender import Sender
 from agent.sources.factory import build_sources
+from agent.traps.wiring import trap_service
 
 log = structlog.get_logger("agent.runtime")
 
@@ -36,17 +37,23 @@ async def run_agent(config: AgentConfig, *, profiles: ProfileSet | None = None, 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     outbox = build_outbox(config)
-    sources, snmp_client = build_sources(config, profiles or load_profiles(config.profile_dirs))
+    profiles = profiles or load_profiles(config.profile_dirs)
+    sources, snmp_client = build_sources(config, profiles)
     scheduler = Scheduler(sources, outbox, max_concurrency=config.scheduler.max_concurrency,
                           jitter=config.scheduler.jitter)
     sender = Sender(config.collector, config.agent.id, config.agent.interval, outbox)
     log.info("agent_started", agent=config.agent.id, targets=len(sources), collectors=config.collector.urls)
+    traps = trap_service(config, profiles, scheduler)
+    if traps is not None:
+        await traps.receiver.start()
     scheduler.start()
     send_task = asyncio.create_task(sender.run(), name="sender")
     self_task = asyncio.create_task(emit_self_metrics(config.agent.id, config.agent.interval, outbox, scheduler,
-                                                      sender, snmp_client), name="self-metrics")
+                                                      sender, snmp_client, traps), name="self-metrics")
     stop_task = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({send_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    if traps is not None:
+        await traps.receiver.close()
     await scheduler.stop()
     self_task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

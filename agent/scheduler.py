@@ -40,6 +40,8 @@ class Scheduler:
         self._rng = rng or random.Random()
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
+        self._by_target = {s.target: s for s in self.sources}
+        self._triggered: dict[str, asyncio.Task[None]] = {}  # target → its running trap-triggered poll
         self.polls: Counter[tuple[str, str]] = Counter()  # (target, status) -> count
         self.lag: dict[str, float] = {}  # target -> seconds the last poll started after its slot
         self.skipped: Counter[str] = Counter()  # target -> slots skipped because a poll overran
@@ -116,17 +118,46 @@ class Scheduler:
                         was_health=prev[1], reason=o.reason)
         self._last_state[o.target] = state
 
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def trigger(self, target: str, at: float, why: str) -> bool:
+        """Poll `target` now, out of its cadence, because a trap said at `at` (unix seconds) that
+        something changed. Its outcome is put twice: stamped at `at` with the reason prefixed by
+        `why` (the change's time), and as the poll it is. False if the target is unknown or such a
+        poll of it is still running. The task is the scheduler's: `stop` cancels and awaits it."""
+        source = self._by_target.get(target)
+        if source is None or target in self._triggered:
+            return False
+        self._triggered[target] = asyncio.create_task(self._poll_triggered(source, at, why), name=f"trap-poll:{target}")
+        return True
+
+    async def _poll_triggered(self, source: Source, at: float, why: str) -> None:
+        try:
+            outcome, result = await self.poll_once(source)
+            self.polls[(source.target, outcome.status)] += 1
+            at = min(at, outcome.started_at)
+            changed = outcome._replace(started_at=at, duration=0.0, readings=0, varbinds=0,
+                                       reason=f"{why}: {outcome.reason}" if outcome.reason else why)
+            await self.outbox.put([changed, outcome], result.readings, result.metrics)
+            self._log(outcome)
+        finally:
+            self._triggered.pop(source.target, None)
+
     def start(self) -> None:
         for source in self.sources:
             self._tasks.append(asyncio.create_task(self._loop(source), name=f"poll:{source.target}"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._triggered.values()]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self._triggered.clear()
         for source in self.sources:
             with contextlib.suppress(Exception):
                 await source.close()

@@ -19,6 +19,7 @@ from agent.scheduler import Scheduler
 from agent.sender import Sender
 from agent.snmp.protocol import CountingClient
 from agent.sources.snmp import SnmpSource
+from agent.traps.wiring import TrapService
 from tierwatch_common.models import MetricInfo, Reading
 
 log = structlog.get_logger("agent.selfmetrics")
@@ -43,11 +44,17 @@ METRICS: dict[str, MetricInfo] = {
     names.AGENT_SNMP_REQUESTS: MetricInfo("counter", "SNMP requests the agent sent (retries not included)."),
     names.AGENT_SNMP_VARBINDS: MetricInfo("counter", "SNMP varbinds the agent received."),
     names.AGENT_SNMP_BACKOFFS: MetricInfo("counter", "SNMP requests made smaller and sent again after tooBig."),
+    names.AGENT_TRAPS_RECEIVED: MetricInfo("counter",
+                                           "SNMP traps and informs accepted from the target, by trap (profile name)."),
+    names.AGENT_TRAPS_DROPPED: MetricInfo("counter", "SNMP notifications the agent refused, by reason."),
+    names.AGENT_TRAP_POLLS: MetricInfo("counter", "Immediate polls the target's traps asked for, by result "
+                                                  "(triggered, limited by the token bucket, already running)."),
 }
 
 
 def self_readings(agent_id: str, outbox: Outbox, scheduler: Scheduler, sender: Sender,
-                  now: float | None = None, snmp_client: object = None) -> list[Reading]:
+                  now: float | None = None, snmp_client: object = None, traps: TrapService | None = None,
+                  ) -> list[Reading]:
     now = time.time() if now is None else now
     st = outbox.stats()
     agent = [
@@ -62,6 +69,8 @@ def self_readings(agent_id: str, outbox: Outbox, scheduler: Scheduler, sender: S
         agent += [(names.AGENT_SNMP_REQUESTS, snmp_client.requests), (names.AGENT_SNMP_VARBINDS, snmp_client.varbinds),
                   (names.AGENT_SNMP_BACKOFFS, snmp_client.backoffs)]
     out = [Reading(agent_id, name, (), float(value), now) for name, value in agent]
+    if traps is not None:
+        out += trap_readings(agent_id, traps, now)
     for (target, status), count in sorted(scheduler.polls.items()):
         out.append(Reading(target, names.AGENT_POLLS, (("status", status),), float(count), now))
     for source in scheduler.sources:
@@ -75,9 +84,20 @@ def self_readings(agent_id: str, outbox: Outbox, scheduler: Scheduler, sender: S
     return out
 
 
+def trap_readings(agent_id: str, traps: TrapService, now: float) -> list[Reading]:
+    out = [Reading(agent_id, names.AGENT_TRAPS_DROPPED, (("reason", reason),), float(n), now)
+           for reason, n in sorted(traps.receiver.dropped.items())]
+    out += [Reading(target, names.AGENT_TRAPS_RECEIVED, (("trap", trap),), float(n), now)
+            for (target, trap), n in sorted(traps.path.received.items())]
+    out += [Reading(target, names.AGENT_TRAP_POLLS, (("result", result),), float(n), now)
+            for (target, result), n in sorted(traps.path.polls.items())]
+    return out
+
+
 async def emit_self_metrics(agent_id: str, interval: float, outbox: Outbox, scheduler: Scheduler,
-                            sender: Sender, snmp_client: object = None) -> None:
+                            sender: Sender, snmp_client: object = None, traps: TrapService | None = None) -> None:
     """Put the agent's self-metrics into the outbox every `interval` seconds (until cancelled)."""
     while True:
         await asyncio.sleep(interval)
-        await outbox.put([], self_readings(agent_id, outbox, scheduler, sender, snmp_client=snmp_client), METRICS)
+        await outbox.put([], self_readings(agent_id, outbox, scheduler, sender, snmp_client=snmp_client,
+                                           traps=traps), METRICS)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from agent.config import AgentConfig
 from agent.profiles.loader import ProfileSet
+from agent.scheduler import Scheduler
 from agent.traps.catalog import TrapCatalog
+from agent.traps.fastpath import TrapPath
 from agent.traps.notification import Notification
 from agent.traps.receiver import TrapReceiver
 from agent.traps.security import UsmReceiver, default_engine_id
@@ -33,3 +36,21 @@ def receiver_for(config: AgentConfig | None, profiles: ProfileSet | None,
     usm = UsmReceiver(v3_users(config), engine)
     address = listen or (traps.listen if traps else "127.0.0.1:10162")
     return TrapReceiver(address, directory_for(config), usm, deliver, queue=traps.queue if traps else 10_000)
+
+
+@dataclass(slots=True)
+class TrapService:
+    """The running agent's receiver and the fast path it feeds."""
+
+    receiver: TrapReceiver
+    path: TrapPath
+
+
+def trap_service(config: AgentConfig, profiles: ProfileSet, scheduler: Scheduler) -> TrapService | None:
+    """The receiver `config.traps` asks for, feeding immediate polls to `scheduler`; None without it."""
+    if config.traps is None:
+        return None
+    clock = scheduler.clock
+    path = TrapPath(scheduler.trigger, burst=config.traps.poll_burst, every=config.traps.poll_every,
+                    monotonic=clock.monotonic)
+    return TrapService(receiver_for(config, profiles, path), path)

@@ -36,6 +36,7 @@ class SnmpsimPeer:
     host: str = "127.0.0.1"
     proc: subprocess.Popen | None = None
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    ready_community: str = READY_COMMUNITY  # a recording in data_dir the readiness GET asks
 
     def endpoint(self, community: str, timeout: float = 2.0, retries: int = 1):
         from agent.snmp.types import Endpoint
@@ -68,7 +69,7 @@ class SnmpsimPeer:
 
         client = make_client()
         try:
-            got = await client.get(self.endpoint(READY_COMMUNITY, timeout=0.5, retries=0), ["1.3.6.1.2.1.1.2.0"])
+            got = await client.get(self.endpoint(self.ready_community, timeout=0.5, retries=0), ["1.3.6.1.2.1.1.2.0"])
             return bool(got)
         except SnmpError:
             return False
