@@ -99,3 +99,29 @@ def test_privacy_parameters_of_the_wrong_size_are_a_decryption_error():
 
 def test_key_derivation_matches_pysnmp_reference_helpers_for_md5():
     assert usm.password_to_key("md5", b"maplesyrup") == bytes(localkey.hash_passphrase_md5(b"maplesyrup"))
+
+
+@pytest.mark.parametrize(("auth", "priv"), [("SHA256", "AES"), ("MD5", "DES"), ("SHA", "AES256"), ("SHA512", None)])
+def test_a_sealed_message_opens_with_the_same_keys_and_any_tampering_is_an_snmp_error(auth, priv):
+    from agent.snmp import ber, messages
+    from agent.snmp import v3 as usm3
+    from agent.snmp.errors import SnmpError
+    from agent.snmp.types import V3Auth
+
+    user = V3Auth("monitor", auth, "auth-pass-0815", priv, "priv-pass-4711" if priv else None)
+    peer = usm3.PeerState(engine_id=b"\x80\x00\x1f\x88\x04engine", boots=7, time=1234)
+    sec = usm3.Security(user, peer.engine_id)
+    pdu = messages.encode_pdu(ber.RESPONSE, 99, 0, 0, ber.encode_varbinds(
+        [("1.3.6.1.2.1.1.5.0", ber.encode_value("OctetString", b"pdu-a01"))]))
+    sealed = usm3.seal(sec, peer, 99, 65507, pdu)
+    opened = usm3.open_message(sec, messages.decode_message(sealed), sealed)
+    assert (opened.request_id, opened.varbinds[0][2]) == (99, b"pdu-a01")
+    unnoticed = []
+    for at in range(len(sealed)):  # the HMAC covers every octet: each change is refused
+        tampered = sealed[:at] + bytes((sealed[at] ^ 0x5A,)) + sealed[at + 1:]
+        try:
+            usm3.open_message(sec, messages.decode_message(tampered), tampered)
+        except SnmpError:
+            continue
+        unnoticed.append(at)
+    assert unnoticed == []
