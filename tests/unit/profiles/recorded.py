@@ -17,9 +17,10 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 PROFILES = load_profiles()
 
 
-def recording(name: str, **changes: int) -> FakeSnmpClient:
-    """The recording tests/data/<name>.snmprec, with some instance OIDs answering other integers."""
-    oids = FakeSnmpClient.from_snmprec(DATA / f"{name}.snmprec").oids
+def recording(name: str | Path, **changes: int) -> FakeSnmpClient:
+    """The recording tests/data/<name>.snmprec (or the snmprec file at a path), with some instance
+    OIDs answering other integers (OIDs it lacks are added)."""
+    oids = FakeSnmpClient.from_snmprec(name if isinstance(name, Path) else DATA / f"{name}.snmprec").oids
     for oid, value in changes.items():
         oids[oid] = Varbind(oid, t.INTEGER, value)
     return FakeSnmpClient(oids)
