@@ -23,7 +23,7 @@ from collector.pages.i18n import LANGS, Words, pick_lang
 from collector.pages.templates import render
 
 REFRESH_SECONDS = 15
-PREFERRED_WINDOWS = ("30d", "month", "365d", "year")
+PREFERRED_WINDOWS = ("30d", "month", "365d", "year")   # the first two present are shown (wall-screen width)
 LANG_COOKIE = "tierwatch_lang"
 
 # A capacity provider returns warnings as dicts: {"scope": ..., "message": ..., "severity": "warning"|"critical"}
@@ -45,7 +45,7 @@ class Row:
 
 def shown_windows(names: list[str]) -> list[int]:
     """Indexes of the windows the page shows: the SLO windows people read (30 days, month, year)."""
-    picked = [names.index(n) for n in PREFERRED_WINDOWS if n in names][:3]
+    picked = [names.index(n) for n in PREFERRED_WINDOWS if n in names][:2]
     return picked or list(range(max(0, len(names) - 2), len(names)))
 
 
