@@ -11,6 +11,7 @@ import os
 import secrets
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from tierwatch_demo.scenarios import SCENARIOS, ScenarioBook, ScenarioError
 
 CONTROL_FILE = "control.json"
 BOOK = web.AppKey("scenario_book", ScenarioBook)
-EXTRA = web.AppKey("status_extra", dict)
 
 
 def status(book: ScenarioBook) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def status(book: ScenarioBook) -> dict[str, Any]:
     }
 
 
-def control_app(book: ScenarioBook, token: str, on_change=None) -> web.Application:  # noqa: ANN001
+def control_app(book: ScenarioBook, token: str, on_change: Callable[[], None] | None = None) -> web.Application:
     app = web.Application()
     app[BOOK] = book
 

@@ -62,7 +62,7 @@ async def start_hall(spec: HallSpec, workdir: Path, *, collector: tuple[str, int
     await site.start()
     port = runner.addresses[0][1]
     url = f"http://{spec.control.address}:{port}"
-    write_control_file(workdir, url, token)
+    control_file = write_control_file(workdir, url, token)
     hall = RunningHall(spec, model, book, responder, snmp_port, url, uplinks)
 
     async def stop_udp() -> None:
@@ -72,7 +72,10 @@ async def start_hall(spec: HallSpec, workdir: Path, *, collector: tuple[str, int
         for u in uplinks.values():
             await u.stop()
 
-    hall._closers.extend([stop_udp, stop_uplinks, runner.cleanup])
+    async def forget_control() -> None:
+        control_file.unlink(missing_ok=True)        # `tierwatch-demo status` then says no hall runs
+
+    hall._closers.extend([stop_udp, stop_uplinks, runner.cleanup, forget_control])
     log.info("hall_started", hall=spec.hall.name, devices=len(devices), snmp_port=snmp_port, control=url,
              time_scale=spec.hall.time_scale, uplinks={n: u.port for n, u in uplinks.items()})
     return hall

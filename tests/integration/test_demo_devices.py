@@ -34,6 +34,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield port
     finally:
         proc.stop(signal.SIGINT)
+    assert not (work / "control.json").exists()       # a stopped hall leaves no stale control file
 
 
 @pytest.mark.parametrize(("device", "profiles"), KINDS.items(), ids=list(KINDS))
