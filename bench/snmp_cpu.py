@@ -256,6 +256,7 @@ async def main() -> int:
     rounds = int(os.environ.get("SNMP_CPU_ROUNDS", "7"))
     polls = int(os.environ.get("SNMP_CPU_POLLS", "4"))
     backend = os.environ.get("SNMP_CPU_BACKEND", "fast")
+    started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="tw-bench-snmp-"))
     peer = SnmpdPeer().start()
     exp = None
@@ -278,6 +279,7 @@ async def main() -> int:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps({"backend": backend, "rounds": rounds, "polls_per_round": polls,
                                        "max_repetitions": REPS, "results": results}, indent=2) + "\n")
+        print(f"  snmp_cpu took {time.monotonic() - started:.0f} s", file=sys.stderr)
     finally:
         if exp is not None:
             exp.stop()
