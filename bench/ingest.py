@@ -9,7 +9,7 @@ Prints, for 10k and 100k live series:
     BENCH ingest series_live=10000 tierwatch=<series/s> pushgateway=<series/s> ratio=<tierwatch/pushgateway>
 
 Environment: INGEST_SIZES (10000,100000), INGEST_ROUNDS (5), INGEST_PUSHES (pushes per round per
-peer, default: every agent at 10k, 20 at 100k).
+peer, default: every agent at 10k, 10 at 100k).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def measure(series_live: int, rounds: int, pushes: int | None) -> dict[str, list
     work = Path(tempfile.mkdtemp(prefix="tierwatch-bench-ingest-"))
     try:
         with Held(work, series_live) as held:
-            count = pushes or min(held.agents, 20)
+            count = pushes or min(held.agents, 10)
             rates: dict[str, list[float]] = {"tierwatch": [], "pushgateway": []}
             for r in range(1, rounds + 1):
                 for name, push in (("tierwatch", held.pusher.tierwatch), ("pushgateway", held.pusher.pushgateway)):
