@@ -60,3 +60,40 @@ def test_a_rendered_line_follows_the_value_and_the_agent_and_a_moved_row_keeps_i
     assert family.keys == [("pdu-b", (("phase", "1"),))] and family.index == {family.keys[0]: 0}
     assert family.lines == [b'{agent="agent-1",phase="1",target="pdu-b"} 7.0\n']
     assert store.get("tierwatch_pdu_power_watts", "pdu-b", (("phase", "1"),)).value == 7.0
+
+
+def test_a_live_series_costs_the_store_under_300_bytes() -> None:
+    # What a million live series need (bench/collector_rss.py measures the process: ~320 bytes each
+    # with the interpreter's own overhead). Counted exactly by tracemalloc, batches decoded as ingest does.
+    import gc
+    import tracemalloc
+
+    import orjson
+
+    from tierwatch_common.wire import validate_batch
+
+    def body(agent: int) -> bytes:
+        now, target = 1_764_000_000.0, f"pdu-{agent:06d}"
+        return orjson.dumps({
+            "version": 1, "agent": f"row-{agent:06d}", "seq": 1, "sent_at": now, "interval": 30.0,
+            "outcomes": [{"target": target, "status": "ok", "started_at": now, "duration": 0.1, "interval": 30.0}],
+            "readings": [{"target": target, "metric": "tierwatch_pdu_outlet_power_watts",
+                          "labels": {"outlet": str(k)}, "value": k * 1.5 + agent, "ts": now} for k in range(1000)]})
+
+    store = SeriesStore()
+    validate_batch(orjson.loads(body(0)))  # the validator's model and caches are built outside the count
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for agent in range(20):
+            batch, problems = validate_batch(orjson.loads(body(agent)))
+            assert batch is not None, problems
+            store.apply(batch, now=1_764_000_000.0)
+            del batch
+        gc.collect()
+        used = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert store.live_series == 20_000
+    assert used / store.live_series < 300, used / store.live_series
