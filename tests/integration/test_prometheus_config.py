@@ -54,7 +54,7 @@ def run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
 def test_promtool_accepts_the_prometheus_config_and_all_its_rule_files() -> None:
     result = run("promtool", "check", "config", PROM_DIR / "prometheus.yml")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 rule files found" in result.stdout
+    assert "6 rule files found" in result.stdout
 
 
 def test_promtool_accepts_every_rule_file() -> None:
@@ -85,7 +85,8 @@ def test_every_alert_has_a_severity_and_a_summary_description_and_runbook_in_eng
     assert len(alerts) >= 25
     for rule in alerts:
         a = rule["annotations"]
-        assert rule["labels"]["severity"] in ("page", "ticket"), rule["alert"]
+        # "cause": an alert that notifies nobody and only inhibits what it explains (UpstreamDown)
+        assert rule["labels"]["severity"] in ("page", "ticket", "cause"), rule["alert"]
         assert {*BILINGUAL, *(f"{k}_fr" for k in BILINGUAL)} <= set(a), rule["alert"]
         tokens = [set(re.findall(r"\{\{.*?\}\}", a[k])) for k in ("summary", "description")]
         tokens_fr = [set(re.findall(r"\{\{.*?\}\}", a[f"{k}_fr"])) for k in ("summary", "description")]
@@ -122,6 +123,7 @@ def test_amtool_accepts_the_alertmanager_config() -> None:
     (["severity=page", "alertname=TargetDown", "site=bamako-1", "room=hall-1"], "on-call,noc-queue"),
     (["severity=ticket", "alertname=InletTemperatureHigh"], "noc-queue"),
     (["alertname=SomethingUnlabelled"], "noc-queue"),
+    (["severity=cause", "alertname=UpstreamDown", "target=pdu-a01-a"], "inhibit-only"),
 ])
 def test_pages_go_to_on_call_and_the_noc_queue_and_tickets_only_to_the_noc_queue(labels: list[str],
                                                                                   receivers: str) -> None:
