@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 want_debs=(snmpd snmp prometheus prometheus-alertmanager docker-compose chromium poppler-utils fonts-dejavu-core)
-bench_debs=(prometheus-snmp-exporter prometheus-pushgateway prometheus-node-exporter snmpd snmp)
+bench_debs=(prometheus-snmp-exporter prometheus-pushgateway prometheus-node-exporter snmpd snmp snmptrapd)
 for arg in "$@"; do [ "$arg" = "--with-bench" ] && want_debs+=("${bench_debs[@]}"); done
 missing=()
 for p in "${want_debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

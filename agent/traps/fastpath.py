@@ -65,15 +65,15 @@ class TrapPath:
             name = OTHER
         names.add(name)
         self.received[(target, name)] += 1
-        log.info("trap_received", target=target, trap=note.name or note.trap_oid, kind=note.kind,
-                 severity=note.severity or None, **note.labels)
         now = self._monotonic()
         bucket = self._buckets.get(target)
         if bucket is None:
             bucket = self._buckets[target] = TokenBucket(float(self._burst), self._every, float(self._burst), now)
         if not bucket.take(now):
-            self.polls[(target, "limited")] += 1
+            self.polls[(target, "limited")] += 1  # a storm: counted, not logged one by one
             return
+        log.info("trap_received", target=target, trap=note.name or note.trap_oid, kind=note.kind,
+                 severity=note.severity or None, **note.labels)
         why = f"trap {note.name or note.trap_oid}"
         if self._trigger(target, note.received_at, why):
             self.polls[(target, "triggered")] += 1

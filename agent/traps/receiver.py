@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from agent.traps.senders import NoMatch, SenderDirectory
 log = structlog.get_logger("agent.traps")
 
 YIELD_EVERY = 64  # datagrams handled between two yields to the event loop
+RECV_BUFFER = 4 << 20  # socket receive buffer asked for: a burst waits in the kernel, not lost
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -77,6 +79,10 @@ class TrapReceiver:
             await self.directory.resolve()
         transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self), local_addr=(host, port))
         self._transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER)
         self.address = transport.get_extra_info("sockname")[:2]
         self._task = asyncio.create_task(self._work(), name="traps")
         log.info("trap_receiver_started", listen=f"{self.address[0]}:{self.address[1]}")

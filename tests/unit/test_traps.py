@@ -115,3 +115,12 @@ def test_a_poll_already_running_gives_the_token_back():
     path(note("1.3.6.1.2.1.33.2.1"))
     path(note("1.3.6.1.2.1.33.2.1"))
     assert path.polls == {("ups-1", "running"): 2}
+
+
+def test_the_receivers_queue_holds_at_most_its_capacity_and_counts_what_it_drops():
+    from agent.traps.receiver import TrapReceiver
+
+    rx = TrapReceiver("127.0.0.1:0", None, None, lambda n: None, queue=100)
+    for i in range(250):
+        rx.arrived(b"x", ("127.0.0.1", 162))
+    assert rx.waiting == 100 and rx.dropped == {"queue_full": 150}
