@@ -152,8 +152,10 @@ def load_corrections() -> dict[str, dict[str, dict]]:
 
 
 def corrected(sensor: dict, fix: dict | None) -> dict | None:
-    """The sensor as it should have been expected, or None where it is not a sensor at all."""
-    if fix is None:
+    """The sensor as it should have been expected, or None where it is not a sensor at all. A fix
+    with `class` applies only to the expected sensor of that class (one OID may be listed twice,
+    e.g. as a percentage and again as a state)."""
+    if fix is None or fix.get("class", sensor["class"]) != sensor["class"]:
         return sensor
     if "value" in fix:
         return {**sensor, "value": fix["value"], "unit": fix.get("unit", sensor.get("unit"))}
