@@ -379,16 +379,18 @@ def _table(p: Profile, table: Table, data: SnmpData, guard: CounterGuard | None,
     plain: dict[str, tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
     for m in table.metrics:
         reads_other = len(list(_oids_of(m))) > 1 + len(m.fallback)  # scaled or keyed by another column
-        rows: dict[str, Varbind] = {}
-        for col in (m.oid, *m.fallback):
-            for suffix, vb in data.columns.get(col, {}).items():
-                rows.setdefault(suffix, vb)
+        rows: dict[str, Varbind] = data.columns.get(m.oid, {})
+        if m.fallback:
+            rows = dict(rows)
+            for col in m.fallback:
+                for suffix, vb in data.columns.get(col, {}).items():
+                    rows.setdefault(suffix, vb)
         for suffix, vb in rows.items():
-            found = row_labels(suffix)
+            found = parsed[suffix] if suffix in parsed else row_labels(suffix)
             if found is None:
                 continue
             labels, groups = found
-            if any(labels.get(k) != v for k, v in m.where.items()):
+            if m.where and any(labels.get(k) != v for k, v in m.where.items()):
                 continue
             pairs = None
             if m.where or m.labels:
