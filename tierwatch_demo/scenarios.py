@@ -69,7 +69,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("feed-a-lost", "utility feed A is lost: UPS A runs on battery until the generator takes the load",
              "feed", lambda m: "A",
              lambda m, t: m.faults.utility_lost.add(t), lambda m, t: m.faults.utility_lost.discard(t)),
-    Scenario("ups-on-battery", "UPS B's rectifier fails: it runs on battery and its runtime falls until restored",
+    Scenario("ups-on-battery", "a UPS's rectifier fails (UPS B unless told): it runs on battery, its runtime falling until restored",
              "ups", lambda m: m.spec.ups_of("B").name,
              lambda m, t: m.faults.rectifier_fault.add(t), lambda m, t: m.faults.rectifier_fault.discard(t)),
     Scenario("agent-silent", "an agent stops reporting (its uplink to the collector is cut): its targets go unknown",
