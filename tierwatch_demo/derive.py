@@ -44,6 +44,33 @@ def groups(spec: HallSpec) -> dict[str, dict[str, Any]]:
     return out
 
 
+def topology(spec: HallSpec) -> dict[str, Any]:
+    """The hall as the collector's topology: utility feeds A and B and the generator behind each
+    feed's transfer switch, a UPS per feed (2N), every rack's A and B PDU on its feed's UPS, the
+    hosts plugged into both, and the cooling units of the hall with their capacity."""
+    hall, gen = spec.hall.name, spec.generator.name
+    feeds = sorted({u.feed for u in spec.ups})
+    sources: dict[str, Any] = {gen: {"kind": "generator"}}
+    for feed in feeds:
+        sources[f"utility-{feed.lower()}"] = {"kind": "utility", "feed": feed}
+        sources[f"ats-{feed.lower()}"] = {"kind": "ats", "fed_by": [f"utility-{feed.lower()}", gen], "feed": feed}
+    ups = {u.name: {"fed_by": [f"ats-{u.feed.lower()}"], "feed": u.feed, "rated_kw": u.rated_watts / 1000}
+           for u in sorted(spec.ups, key=lambda u: u.feed)}
+    pdus = {f"pdu-{r.name}-{u.feed.lower()}": {"fed_by": [u.name], "rack": r.name,
+                                               "rated_amperes": r.phase_rated_amperes}
+            for r in spec.racks for u in sorted(spec.ups, key=lambda u: u.feed)}
+    return {
+        "sources": sources,
+        "ups": ups,
+        "ups_systems": {ups_group(spec): {"units": list(ups)}},
+        "pdus": pdus,
+        "racks": {r.name: {"room": hall, "row": r.row} for r in spec.racks},
+        "servers": {h.name: {"rack": h.rack, "supplies": {f"PSU{i + 1}": f"pdu-{h.rack}-{feed.lower()}"
+                                                          for i, feed in enumerate(feeds)}} for h in spec.hosts},
+        "cooling": {u.name: {"room": hall, "capacity_kw": u.capacity_watts / 1000} for u in spec.cooling.units},
+    }
+
+
 def agent_config(spec: HallSpec, agent: str, *, collector_url: str, snmp_port: int | None = None,
                  interval: float | None = None) -> dict[str, Any]:
     me = next(a for a in spec.agents if a.name == agent)
@@ -80,6 +107,7 @@ def collector_config(spec: HallSpec, *, port: int = 9847, state_dir: str = ".dem
         "series": {"ttl_factor": 3},
         "log": {"level": "info", "format": "json"},
         "availability": {"slo": 0.99982, "timezone": "Africa/Bamako", "groups": groups(spec)},
+        "topology": topology(spec),
     }
 
 

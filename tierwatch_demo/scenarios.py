@@ -48,12 +48,16 @@ def _second_unit(model: HallModel) -> str:
 
 
 OVERLOAD_FACTOR = 1.15                          # the phase draws 115 % of its breaker rating
+NEAR_OVERLOAD_FACTOR = 0.9                      # 90 %: the PDU reports nearOverload, still carries its load
 
 
-def _overload(model: HallModel, pdu: str) -> None:
-    state = model.pdus[pdu]
-    target = OVERLOAD_FACTOR * state.phase_rated_amperes * 230.0 * 0.96
-    model.faults.extra_phase_watts[(pdu, 2)] = max(0.0, target - state.phase_watts[1])
+def _phase_l2_at(factor: float) -> Callable[[HallModel, str], None]:
+    """A scenario action: the PDU's phase L2 draws ``factor`` times its breaker rating."""
+    def apply(model: HallModel, pdu: str) -> None:
+        state = model.pdus[pdu]
+        target = factor * state.phase_rated_amperes * 230.0 * 0.96
+        model.faults.extra_phase_watts[(pdu, 2)] = max(0.0, target - state.phase_watts[1])
+    return apply
 
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
@@ -61,7 +65,11 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
              "pdu", _nth_pdu("apc", 1, "a"),
              lambda m, t: m.faults.silent.add(t), lambda m, t: m.faults.silent.discard(t)),
     Scenario("phase-overload", "someone plugs a heavy server into one PDU: its phase L2 goes beyond the breaker rating",
-             "pdu", _nth_pdu("apc", 2, "b"), _overload,
+             "pdu", _nth_pdu("apc", 2, "b"), _phase_l2_at(OVERLOAD_FACTOR),
+             lambda m, t: m.faults.extra_phase_watts.pop((t, 2), None)),
+    Scenario("phase-near-overload", "a PDU's phase L2 draws 90 % of its breaker rating: the PDU reports "
+             "nearOverload and still carries its load (a warning on its rack, not lost redundancy)",
+             "pdu", _nth_pdu("apc", 0, "b"), _phase_l2_at(NEAR_OVERLOAD_FACTOR),
              lambda m, t: m.faults.extra_phase_watts.pop((t, 2), None)),
     Scenario("crac-failure", "a cooling unit trips (compressor and fans stop); inlets in its zone warm over minutes",
              "cooling", _second_unit,

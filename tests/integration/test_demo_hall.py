@@ -186,3 +186,35 @@ def test_maintenance_on_ups_a_is_accepted_and_then_on_ups_b_refused_naming_the_g
     finally:
         window = body.get("id") or body.get("window", {}).get("id")
         assert http_post(demo.url + f"/api/v1/maintenance/{window}/end", b"{}", auth)[0] == 200
+
+
+def test_a_pdu_near_overload_is_a_warning_on_its_rack_not_lost_redundancy(demo: Demo):
+    pdu = demo.cli("scenario", "phase-near-overload").split()[-1]
+    rack = f"rack-{pdu.split('-')[1]}-power"
+    lost_before = demo.services()[rack]["windows"]["1h"]["degraded_seconds"]   # earlier scenarios' share
+    demo.wait(lambda: demo.states()[pdu] == "degraded", f"{pdu} reporting nearOverload")
+    since = demo.services()[pdu]["since"]
+    demo.wait(lambda: demo.services()[pdu]["windows"]["1h"]["up_seconds"] > 0 and
+              demo.services()[rack]["windows"]["1h"]["end"] > since + 3, "a few seconds of nearOverload")
+    group = demo.services()[rack]
+    assert group["state"] == "ok" and group["warning"].startswith(f"{pdu}: ")
+    assert "nearOverload" in group["warning"] and group["reason"] == ""
+    # not a second of lost redundancy while the PDU warns: the group's full-redundancy time only grows
+    assert group["windows"]["1h"]["degraded_seconds"] == lost_before
+    # RedundancyLost is `tierwatch_group_state{state="degraded"} == 1`: nothing for this rack
+    assert demo.samples("tierwatch_group_state", key="state", group=rack) == {
+        "ok": 1.0, "degraded": 0.0, "down": 0.0, "unknown": 0.0}
+    assert demo.samples("tierwatch_group_member_warning", key="group", group=rack) == {rack: 1.0}
+    # with feed B's phase L2 at 90 % of its breaker, feed A alone could not carry the rack
+    failover = demo.samples("tierwatch_rack_failover_load_ratio", key="feed", rack=pdu.split("-")[1], phase="2")
+    assert failover["A"] > 1.0
+    demo.cli("restore")
+    demo.wait(demo.all_well, "everything back after restore")
+
+
+def test_the_impact_of_ups_a_is_every_rack_losing_redundancy_and_nothing_down(demo: Demo):
+    status, body, _ = http_get(demo.url + "/api/v1/impact?fail=ups-a")
+    answer = json.loads(body)
+    assert status == 200 and answer["down"] == []
+    assert sorted(g for g in answer["lose_redundancy"] if g.startswith("rack-")) == [
+        "rack-a01-power", "rack-a02-power", "rack-a03-power", "rack-b01-power"]
