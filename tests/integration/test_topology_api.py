@@ -104,6 +104,8 @@ async def test_the_impact_of_ups_a_is_its_racks_losing_redundancy_nothing_down_o
     assert [(c["check"], c["path"]) for c in answer["capacity"]] == [("breaker", "pdu-r03-b")]
     status, answer = await get(collector, "/api/v1/impact?fail=ups-z")
     assert status == 400 and answer["unknown"] == ["ups-z"]
+    status, page = await get(collector, "/?lang=en")
+    assert status == 200 and "r03 L2" in page and "srv-r02" in page and "PSU2: failed" in page
     status, cords = await get(collector, "/api/v1/dual-cord")
     assert {s["server"] for s in cords["servers"] if not s["compliant"]} == {"srv-r02", "srv-r10"}
 

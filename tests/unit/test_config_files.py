@@ -105,6 +105,9 @@ def test_the_collector_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> 
     assert isinstance(cfg, CollectorConfig)
     assert set(cfg.agents) == {"row-a-01", "row-b-01"}
     assert cfg.ingest.max_body_bytes == 8 * 1024**2
+    groups = cfg.effective_availability().groups      # derived from its topology
+    assert groups["rack-a01-power"].members == ("pdu-a01-a", "pdu-a01-b")
+    assert groups["hall-1-cooling"].need == 2 and groups["ups-2n"].need == 1
 
 
 def test_a_missing_environment_variable_for_a_secret_is_a_config_error(tmp_path: Path,
