@@ -32,7 +32,9 @@ class CollectorLink(StrictModel):
     key_file: Path | None = None
     fan_out: bool = False  # send every batch to every URL (HA pair) instead of the first that answers
     failback_after: Duration = 30.0  # while on a fallback URL, retry the first one at most this often
-    fan_out_wait: Duration = 60.0  # a fan-out target failing this long no longer holds batches back
+    # A fan-out target failing this long no longer holds batches in the outbox (the spool's
+    # max_bytes and max_age bound it meanwhile); its partner is fed regardless, from the start.
+    fan_out_wait: Duration = 86400.0
     timeout: Duration = 10.0
     batch_max_readings: int = Field(5000, ge=1, le=100_000)
     backoff_initial: Duration = 0.5

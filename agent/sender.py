@@ -66,11 +66,12 @@ class Sender:
     there, and the first URL is re-probed at most every `failback_after` seconds, so a dead
     primary costs one connect attempt per period, not one per batch.
 
-    Fan-out (`fan_out: true`): every batch goes to every URL concurrently. It is acknowledged in
-    the outbox once every URL acknowledged it, or once at least one did and every other one has
-    been failing for `fan_out_wait` seconds or more; such a target is then re-probed at most every
-    `failback_after` seconds and receives new batches again as soon as it answers (what it missed
-    meanwhile is held by its HA partner).
+    Fan-out (`fan_out: true`): every URL has its own delivery loop and cursor, so each collector
+    of an HA pair gets every batch as soon as it can take it, whatever its partner does. A batch
+    leaves the outbox once every URL acknowledged it, or once the URLs that have not have been
+    failing for `fan_out_wait` seconds or more (given up on: they no longer hold batches in the
+    outbox). A URL that answers again resumes from its cursor: it receives every batch it missed
+    that is still spooled, oldest first, then the new ones.
     """
 
     def __init__(self, link: CollectorLink, agent: str, interval: float, outbox: Outbox,
@@ -86,9 +87,10 @@ class Sender:
         self._active = 0  # fail-over: index of the URL in use
         self._primary_due = 0.0  # fail-over: when to probe the first URL again
         self._failing_since: dict[int, float] = {}  # fan-out: target index -> first failure
-        self._probe_due: dict[int, float] = {}  # fan-out: given-up target index -> next probe
-        self._fan_seq: int | None = None
-        self._fan_done: set[int] = set()
+        self._cursor: dict[int, int] = {}  # fan-out: target index -> last seq it acknowledged
+        self._released = -1  # fan-out: every batch up to this seq has left the outbox
+        self._first_settled = -1  # fan-out: highest seq some target acknowledged (for the stats)
+        self._gave_up: set[int] = set()  # fan-out: targets already reported as given up on
 
     def _backoff(self, attempt: int) -> float:
         cap = min(self.link.backoff_max, self.link.backoff_initial * (2 ** min(attempt, 20)))
@@ -102,6 +104,9 @@ class Sender:
             headers["Authorization"] = f"Bearer {self._token}"
         connector = aiohttp.TCPConnector(ssl=ssl_context(self.link) or True, limit=8)
         async with aiohttp.ClientSession(timeout=timeout, headers=headers, connector=connector) as session:
+            if self.link.fan_out:
+                await self._fan_out(session)
+                return
             attempt = 0
             while True:
                 await self.outbox.wait_nonempty()
@@ -109,10 +114,7 @@ class Sender:
                 if batch is None:
                     continue
                 body = encode_batch(self.agent, self.interval, batch)
-                if self.link.fan_out:
-                    delay = await self._fan_out(session, batch, body)
-                else:
-                    delay = await self._fail_over(session, batch, body)
+                delay = await self._fail_over(session, batch, body)
                 if delay is None:
                     attempt = 0
                     continue
@@ -180,45 +182,63 @@ class Sender:
             return None
         return retry_after
 
-    async def _fan_out(self, session: aiohttp.ClientSession, batch: PendingBatch, body: bytes) -> float | None:
-        """Send to every URL still owing an answer for this seq; settle per the fan-out policy."""
-        if self._fan_seq != batch.seq:
-            self._fan_seq, self._fan_done = batch.seq, set()
-        now = self._clock()
-        n = len(self.link.urls)
-        todo = [i for i in range(n) if i not in self._fan_done
-                and (i not in self._probe_due or now >= self._probe_due[i])]
-        for i in todo:
-            if i in self._probe_due:
-                self._probe_due[i] = now + self.link.failback_after
-        results = await asyncio.gather(*(self._post(session, i, batch, body) for i in todo))
-        retry_after = 0.0
-        outcome = "acked"
-        now = self._clock()
-        for i, (result, ra) in zip(todo, results, strict=True):
-            if result == "failed":
-                if i not in self._failing_since:
-                    self._failing_since[i] = now
-                retry_after = max(retry_after, ra)
-                continue
-            self._failing_since.pop(i, None)
-            if self._probe_due.pop(i, None) is not None:
-                log.warning("fan_out_target_recovered", collector=self.link.urls[i])
-            self._fan_done.add(i)
-            if result == "rejected":
-                outcome = "rejected"
-        missing = [i for i in range(n) if i not in self._fan_done]
-        if not missing or (self._fan_done and all(self._given_up(i, now) for i in missing)):
-            for i in missing:
-                if i not in self._probe_due:  # first batch settled without it: say so once
-                    self._probe_due[i] = now + self.link.failback_after
-                    log.warning("fan_out_target_skipped", collector=self.link.urls[i], seq=batch.seq,
-                                failing_s=round(now - self._failing_since[i], 1))
-            await self._settle(batch, outcome)
-            self._fan_seq = None
-            return None
-        return retry_after
+    async def _fan_out(self, session: aiohttp.ClientSession) -> None:
+        """One delivery loop per URL, owned here: cancelled and awaited together."""
+        tasks = [asyncio.create_task(self._deliver_to(session, i), name=f"fan-out-{i}")
+                 for i in range(len(self.link.urls))]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _deliver_to(self, session: aiohttp.ClientSession, i: int) -> None:
+        """Feed URL i from its own cursor, independently of the other URLs."""
+        attempt = 0
+        while True:
+            puts = self.outbox.puts
+            batch = await self.outbox.next_batch(self.link.batch_max_readings, after=self._cursor.get(i))
+            if batch is None:
+                await self.outbox.wait_put(puts)
+                continue
+            result, retry_after = await self._post(session, i, batch, encode_batch(self.agent, self.interval, batch))
+            now = self._clock()
+            if result == "failed":
+                since = self._failing_since.setdefault(i, now)
+                if self._given_up(i, now) and i not in self._gave_up:
+                    self._gave_up.add(i)
+                    log.warning("fan_out_target_given_up", collector=self.link.urls[i], seq=batch.seq,
+                                failing_s=round(now - since, 1))
+                    await self._release()
+                self.stats.failures += 1
+                wait = retry_after if retry_after > 0 else self._backoff(attempt)
+                attempt += 1
+                log.warning("batch_send_failed", seq=batch.seq, collector=self.link.urls[i],
+                            error=self.stats.last_error, retry_in_s=round(wait, 2))
+                await asyncio.sleep(wait)
+                continue
+            attempt = 0
+            if self._failing_since.pop(i, None) is not None:
+                self._gave_up.discard(i)
+                log.warning("fan_out_target_recovered", collector=self.link.urls[i], resumes_at=batch.seq)
+            self._cursor[i] = batch.seq
+            if batch.seq > self._first_settled:
+                self._first_settled = batch.seq
+                if result == "rejected":
+                    self.stats.rejected += 1
+                else:
+                    self.stats.sent += 1
+            await self._release()
+
+    async def _release(self) -> None:
+        """Remove from the outbox every batch all URLs not given up on have acknowledged."""
+        now = self._clock()
+        live = [self._cursor.get(i, -1) for i in range(len(self.link.urls)) if not self._given_up(i, now)]
+        floor = min(live) if live else max(self._cursor.values(), default=-1)
+        if floor > self._released:
+            self._released = floor
+            await self.outbox.ack_through(floor)
     def _given_up(self, i: int, now: float) -> bool:
         since = self._failing_since.get(i)
         return since is not None and now - since >= self.link.fan_out_wait

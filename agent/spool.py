@@ -41,7 +41,7 @@ import orjson
 import structlog
 
 from agent.config import SpoolSettings
-from agent.outbox import OutboxStats, PendingBatch
+from agent.outbox import OutboxStats, PendingBatch, PutSignal
 from tierwatch_common.models import MetricInfo, Outcome, Reading, canonical_labels, journal_rows
 
 log = structlog.get_logger("agent.spool")
@@ -83,7 +83,7 @@ def _dec_outcome(v: list[Any]) -> Outcome:
     return Outcome(*v)
 
 
-class Spool:
+class Spool(PutSignal):
     """SQLite-backed `Outbox`; see the module docstring for the guarantees."""
 
     def __init__(self, settings: SpoolSettings, *, clock: Callable[[], float] = time.time) -> None:
@@ -102,6 +102,7 @@ class Spool:
         self._last_checkpoint = 0.0
         self._last_age_check = 0.0
         self._event = asyncio.Event()
+        super().__init__()
         self._closed = False
         self._opened = self._executor.submit(self._open)
 
@@ -144,6 +145,7 @@ class Spool:
         new_meta = {k: v for k, v in metrics.items() if self._meta.get(k) != v}
         await self._run(self._put, outcomes, readings, body, new_meta)
         self._event.set()
+        self._signal_put()
 
     def _put(self, outcomes: list[Outcome], readings: list[Reading], body: bytes,
              new_meta: dict[str, MetricInfo]) -> None:
@@ -224,15 +226,16 @@ class Spool:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._last_checkpoint = now
 
-    async def next_batch(self, max_readings: int) -> PendingBatch | None:
-        batch = await self._run(self._next_batch, max_readings)
+    async def next_batch(self, max_readings: int, after: int | None = None) -> PendingBatch | None:
+        batch = await self._run(self._next_batch, max_readings, after)
         if batch is None and self._rows == 0:
             self._event.clear()
         return batch
 
-    def _next_batch(self, max_readings: int) -> PendingBatch | None:
+    def _next_batch(self, max_readings: int, after: int | None) -> PendingBatch | None:
         db = self._conn()
-        row = db.execute("SELECT seq, body FROM batches ORDER BY seq LIMIT 1").fetchone()
+        row = db.execute("SELECT seq, body FROM batches WHERE seq > ? ORDER BY seq LIMIT 1",
+                         (-1 if after is None else after,)).fetchone()
         if row is not None:
             return self._decode_batch(row[0], row[1])
         items = []
@@ -284,12 +287,18 @@ class Spool:
         if self._rows == 0:
             self._event.clear()
 
-    def _ack(self, seq: int) -> None:
+    async def ack_through(self, seq: int) -> None:
+        await self._run(self._ack, seq, True)
+        if self._rows == 0:
+            self._event.clear()
+
+    def _ack(self, seq: int, through: bool = False) -> None:
         db = self._conn()
-        row = db.execute("DELETE FROM batches WHERE seq=? RETURNING n, bytes", (seq,)).fetchone()
-        if row is not None:  # else it was dropped by the bounds while in flight
-            self._n -= row[0]
-            self._bytes -= row[1]
+        where = "seq<=?" if through else "seq=?"
+        rows = db.execute(f"DELETE FROM batches WHERE {where} RETURNING n, bytes", (seq,)).fetchall()
+        for n, size in rows:  # none: it was dropped by the bounds while in flight
+            self._n -= n
+            self._bytes -= size
             self._rows -= 1
         self._maybe_checkpoint(db, self._clock())
 

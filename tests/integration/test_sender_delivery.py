@@ -156,10 +156,42 @@ async def test_fan_out_keeps_feeding_the_live_collector_when_its_partner_stays_d
     dead = closed_port_url()
     async with serving(StandIn()) as live:
         outbox = MemoryOutbox(first_seq=1)
-        async with sending([live.url, dead], outbox, fan_out=True, fan_out_wait=0.5, failback_after=60):
-            started = time.monotonic()
+        async with sending([live.url, dead], outbox, fan_out=True, fan_out_wait=0.5):
             for i in range(10):
                 await put(outbox, i)
-                await until(lambda: outbox.stats().depth_items == 0)
+                await until(lambda: len(live.seqs) == i + 1, timeout=2)
             assert live.seqs == list(range(1, 11))
-            assert time.monotonic() - started < 3  # one wait of fan_out_wait, then no more per batch
+            await until(lambda: outbox.stats().depth_items == 0)  # given up on after fan_out_wait
+
+
+async def test_fan_out_feeds_the_survivor_at_once_while_its_dead_partner_holds_the_batches(serving: Serving) -> None:
+    """Pins "fan-out blinds the survivor": with the partner dead, each batch used to wait
+    fan_out_wait (60 s) before the healthy collector got the next one."""
+    dead = closed_port_url()
+    async with serving(StandIn()) as live:
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([live.url, dead], outbox, fan_out=True) as sender:  # default fan_out_wait
+            for i in range(5):
+                await put(outbox, i)
+                await until(lambda: len(live.seqs) == i + 1, timeout=2)
+            assert live.seqs == [1, 2, 3, 4, 5]
+            assert sender.stats.sent == 5
+            assert outbox.stats().depth_items == 10  # still held for the partner (5 outcomes, 5 readings)
+
+
+async def test_a_collector_that_comes_back_receives_every_batch_it_missed_then_the_outbox_empties(serving: Serving) -> None:
+    """Pins the other half of the fan-out defect: what a returning collector missed is still
+    spooled and reaches it, oldest first, while its partner is never sent a batch twice."""
+    returning = StandIn(status=503)
+    async with serving(StandIn()) as steady, serving(returning):
+        outbox = MemoryOutbox(first_seq=1)
+        async with sending([steady.url, returning.url], outbox, fan_out=True):
+            for i in range(6):
+                await put(outbox, i)
+                await until(lambda: len(steady.seqs) == i + 1, timeout=2)
+            assert returning.seqs == []
+            returning.status = 200
+            await until(lambda: returning.seqs == [1, 2, 3, 4, 5, 6])
+            await until(lambda: outbox.stats().depth_items == 0)
+            await put(outbox, 6)
+            await until(lambda: steady.seqs == returning.seqs == [1, 2, 3, 4, 5, 6, 7])

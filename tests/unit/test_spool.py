@@ -182,3 +182,23 @@ async def test_wait_nonempty_returns_once_something_is_put(tmp_path: Path) -> No
     await s.put(*poll(0), META)
     await asyncio.wait_for(waiter, 2)
     await s.close()
+
+
+async def test_two_readers_each_get_every_batch_from_their_own_cursor_and_ack_through_frees_them(tmp_path: Path) -> None:
+    s = spool(tmp_path)
+    for i in range(3):
+        await s.put(*poll(i), META)  # 3 readings each: one batch per poll at max_readings=3
+    a = await s.next_batch(3, after=None)
+    assert a is not None
+    b = await s.next_batch(3, after=a.seq)
+    c = await s.next_batch(3, after=b.seq if b else None)
+    assert b is not None and c is not None and a.seq < b.seq < c.seq
+    assert await s.next_batch(3, after=c.seq) is None  # nothing newer than the last one
+    assert await s.next_batch(3, after=a.seq) == b  # the same content for a slower reader
+    puts = s.puts
+    await s.put(*poll(3), META)
+    await s.wait_put(puts)  # returns at once: a put happened since
+    await s.ack_through(b.seq)
+    assert await s.next_batch(3) == c
+    assert s.stats().depth_items == 8
+    await s.close()
