@@ -19,8 +19,8 @@ readings and outcomes dropped is added to a persisted counter. A put never waits
 Durability (`fsync`): `always` = `synchronous=FULL`, the WAL is fsynced at every commit, so a
 put that returned survives a power loss; `batch` = `synchronous=NORMAL`, commits reach the OS
 at once (they survive the agent process being killed) and the WAL is fsynced at checkpoints,
-which the spool runs at most `CHECKPOINT_EVERY` seconds after a write, so a power loss costs
-at most that much; `never` = `synchronous=OFF`, no fsync at all: safe against a process crash,
+which a timer runs `CHECKPOINT_EVERY` seconds after the first write that followed the previous
+one (also when nothing else happens afterwards), so a power loss costs at most about that much; `never` = `synchronous=OFF`, no fsync at all: safe against a process crash,
 not against a power loss.
 
 All SQLite work runs on one dedicated worker thread that owns the only connection, so the
@@ -99,7 +99,8 @@ class Spool(PutSignal):
         self._rows = 0  # items + batches rows
         self._bytes = 0
         self._dropped = 0
-        self._last_checkpoint = 0.0
+        self._checkpointer: asyncio.Task[None] | None = None
+        self.checkpoints = 0
         self._last_age_check = 0.0
         self._event = asyncio.Event()
         super().__init__()
@@ -146,6 +147,7 @@ class Spool(PutSignal):
         await self._run(self._put, outcomes, readings, body, new_meta)
         self._event.set()
         self._signal_put()
+        self._schedule_checkpoint()
 
     def _put(self, outcomes: list[Outcome], readings: list[Reading], body: bytes,
              new_meta: dict[str, MetricInfo]) -> None:
@@ -177,7 +179,6 @@ class Spool(PutSignal):
         if dropped:
             log.warning("spool_dropped_oldest", dropped=dropped, dropped_total=self._dropped,
                         bytes=self._bytes, max_bytes=self.settings.max_bytes)
-        self._maybe_checkpoint(db, now)
 
     def _reload_totals(self, db: sqlite3.Connection) -> None:
         n1, b1, r1 = db.execute("SELECT COALESCE(SUM(n),0), COALESCE(SUM(bytes),0), COUNT(*) FROM items").fetchone()
@@ -221,15 +222,27 @@ class Spool(PutSignal):
             db.execute("UPDATE state SET value=? WHERE key='dropped'", (self._dropped,))
         return dropped
 
-    def _maybe_checkpoint(self, db: sqlite3.Connection, now: float) -> None:
-        if self.settings.fsync == "batch" and now - self._last_checkpoint >= CHECKPOINT_EVERY:
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            self._last_checkpoint = now
+    def _schedule_checkpoint(self) -> None:
+        """`batch`: make sure a checkpoint runs at most CHECKPOINT_EVERY seconds from now."""
+        if self.settings.fsync == "batch" and (self._checkpointer is None or self._checkpointer.done()):
+            self._checkpointer = asyncio.create_task(self._checkpoint_soon(), name="spool-checkpoint")
+
+    async def _checkpoint_soon(self) -> None:
+        await asyncio.sleep(CHECKPOINT_EVERY)
+        if not self._closed:
+            await self._run(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        if self._db is not None:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # fsyncs the WAL, then the database
+            self.checkpoints += 1
 
     async def next_batch(self, max_readings: int, after: int | None = None) -> PendingBatch | None:
         batch = await self._run(self._next_batch, max_readings, after)
         if batch is None and self._rows == 0:
             self._event.clear()
+        elif batch is not None:
+            self._schedule_checkpoint()
         return batch
 
     def _next_batch(self, max_readings: int, after: int | None) -> PendingBatch | None:
@@ -273,7 +286,6 @@ class Spool(PutSignal):
             raise
         self._bytes += len(batch_body) - size
         self._rows -= len(items) - 1
-        self._maybe_checkpoint(db, now)
         return self._decode_batch(seq, batch_body)
 
     @staticmethod
@@ -284,11 +296,13 @@ class Spool(PutSignal):
 
     async def ack(self, seq: int) -> None:
         await self._run(self._ack, seq)
+        self._schedule_checkpoint()
         if self._rows == 0:
             self._event.clear()
 
     async def ack_through(self, seq: int) -> None:
         await self._run(self._ack, seq, True)
+        self._schedule_checkpoint()
         if self._rows == 0:
             self._event.clear()
 
@@ -300,7 +314,6 @@ class Spool(PutSignal):
             self._n -= n
             self._bytes -= size
             self._rows -= 1
-        self._maybe_checkpoint(db, self._clock())
 
     async def wait_nonempty(self) -> None:
         await asyncio.wrap_future(self._opened)
@@ -314,6 +327,9 @@ class Spool(PutSignal):
     async def close(self) -> None:
         if self._closed:
             return
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            await asyncio.gather(self._checkpointer, return_exceptions=True)
         await self._run(self._close)
         self._closed = True
         self._executor.shutdown(wait=True)
