@@ -51,6 +51,10 @@ async def listen(args: argparse.Namespace, out: TextIO, ready: asyncio.Event | N
         from tierwatch_common.cli import load_or_exit
 
         config, profiles = load_or_exit(load_agent_setup, args.config)
+    else:
+        from agent.profiles.loader import load_profiles
+
+        profiles = load_profiles()  # the shipped profiles name the traps
     done = asyncio.Event()
     printed = 0
 
@@ -75,6 +79,9 @@ async def listen(args: argparse.Namespace, out: TextIO, ready: asyncio.Event | N
 
 
 def run_traps(args: argparse.Namespace) -> int:
+    from tierwatch_common.logs import setup_logging
+
+    setup_logging("warning", stream=sys.stderr)  # stdout carries the notifications only
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(listen(args, sys.stdout))
     return 0

@@ -124,3 +124,23 @@ def test_the_receivers_queue_holds_at_most_its_capacity_and_counts_what_it_drops
     for i in range(250):
         rx.arrived(b"x", ("127.0.0.1", 162))
     assert rx.waiting == 100 and rx.dropped == {"queue_full": 150}
+
+
+def test_trap_counters_become_readings_of_the_agent_and_of_each_target():
+    from agent import names
+    from agent.selfmetrics import trap_readings
+    from agent.traps.receiver import TrapReceiver
+    from agent.traps.wiring import TrapService
+
+    rx = TrapReceiver("127.0.0.1:0", None, None, lambda n: None)
+    rx.dropped["wrong_community"] = 2
+    path = TrapPath(lambda target, at, why: True, burst=1, every=1.0, monotonic=lambda: 0.0)
+    n = note("1.3.6.1.2.1.33.2.1")
+    n.name = "upsTrapOnBattery"
+    path(n)
+    got = {(r.target, r.metric, r.labels): r.value for r in trap_readings("edge", TrapService(rx, path), 5.0)}
+    assert got == {
+        ("edge", names.AGENT_TRAPS_DROPPED, (("reason", "wrong_community"),)): 2.0,
+        ("ups-1", names.AGENT_TRAPS_RECEIVED, (("trap", "upsTrapOnBattery"),)): 1.0,
+        ("ups-1", names.AGENT_TRAP_POLLS, (("result", "triggered"),)): 1.0,
+    }
