@@ -7,7 +7,7 @@ line is the same scrape with `Accept-Encoding: gzip`). Median of the rounds. Pri
     BENCH metrics series_live=10000 tierwatch_ms=<..> pushgateway_ms=<..> ratio=<tierwatch/pushgateway>
     BENCH metrics_gzip series_live=10000 tierwatch_ms=<..> pushgateway_ms=<..> ratio=<..>
 
-Environment: METRICS_SIZES (10000,100000), METRICS_ROUNDS (9).
+Environment: METRICS_SIZES (10000,100000), METRICS_ROUNDS (5).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def measure(series_live: int, rounds: int) -> dict[str, list[float]]:
 
 def main() -> int:
     sizes = [int(s) for s in os.environ.get("METRICS_SIZES", "10000,100000").split(",")]
-    rounds = int(os.environ.get("METRICS_ROUNDS", "9"))
+    rounds = int(os.environ.get("METRICS_ROUNDS", "5"))
     lines, data = [], {}
     for size in sizes:
         seconds = measure(size, rounds)
