@@ -19,6 +19,7 @@ import structlog
 from collector.availability.errors import (
     RedundancyWouldBeLost, UnknownMaintenance, UnknownServices, WrongMaintenancePhase)
 from collector.availability.groups import Conflict, GroupGraph, as_member, evaluate
+from collector.availability.history import HistoryRepair, named_at
 from collector.availability.maintenance import ENDED, SCHEDULED, MaintenanceWindow, from_config, new_id
 from collector.availability.records import FlushBatch, StoredService
 from collector.availability.report import Snapshot
@@ -42,7 +43,7 @@ class Event(Enum):
     MAINT_END = "maintenance_end"      # a maintenance window stops being in force
 
 
-class AvailabilityEngine:
+class AvailabilityEngine(HistoryRepair):
     def __init__(self, settings: AvailabilitySettings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self._clock = clock
@@ -61,6 +62,11 @@ class AvailabilityEngine:
         self._dirty_windows: dict[str, MaintenanceWindow | None] = {}
         self.compute_seconds = 0.0
         self.transitions = 0
+        self.repaired = 0                           # late outcomes that rewrote history
+        self.unrepairable = 0                       # late outcomes older than repair_horizon
+        self._truncated: dict[str, float] = {}
+        self._replaying = False                     # repair: groups are rebuilt afterwards
+        self._history = False                       # repair: a group evaluated as of the past
         self.quiet = False                          # no per-service log lines (start-up gap)
         # Further reasons to refuse maintenance (the topology's capacity checks): services out -> conflicts
         self.capacity_check: Callable[[set[str]], list[Conflict]] | None = None
@@ -100,6 +106,13 @@ class AvailabilityEngine:
             return
         now = self.now()
         svc = self.services.get(target)
+        cut = None
+        if (svc is not None and svc.kind == TARGET and svc.last_at < at <= svc.last_at + svc.staleness
+                and svc.timeline.last_time > svc.last_at):    # the next outcome after inferred history
+            if at < now - self.settings.repair_horizon:     # too late to rewrite: it stays unknown
+                self.unrepairable += 1
+                return
+            cut = self._rewind(svc, at)
         t = min(at, now)
         if svc is not None:
             t = max(t, svc.settled)
@@ -118,12 +131,15 @@ class AvailabilityEngine:
         svc.staleness = staleness
         said = svc.reason
         svc.health, svc.reason = health, reason
-        self._set(svc, t, state, self._named.get(target, 0) > 0, reason or status)
-        if reason != said and state == DEGRADED:      # its groups' warnings quote it
+        named = self._named.get(target, 0) > 0 if cut is None else named_at(self.maintenance.values(), target, t)
+        self._set(svc, t, state, named, reason or status)
+        if reason != said and state == DEGRADED and cut is None:      # its groups' warnings quote it
             for group in self.graph.ancestors(target):
                 self.evaluate_group(group, t)
         self._schedule(t + staleness, Event.EXPIRE, svc)
         self._dirty[target] = svc
+        if cut is not None:
+            self._replay(svc, t, now, cut)
 
     def mark_unknown(self, svc: Service, at: float, reason: str) -> None:
         """Nobody was looking at ``svc`` from ``at``: unknown from then, and final up to then."""
@@ -169,16 +185,27 @@ class AvailabilityEngine:
             event("service_state_changed", service=svc.name, kind=svc.kind, at=at,
                   state=state_name(state), previous=state_name(previous) if previous >= 0 else None,
                   maintenance=maint, reason=reason)
+        if self._replaying or svc.kind == GROUP and self._history:
+            return
         for group in self.graph.ancestors(svc.name):
             self.evaluate_group(group, at)
 
     # ---- groups -----------------------------------------------------------------------
-    def _member_value(self, name: str, nominal: bool) -> int:
+    def _member_value(self, name: str, nominal: bool, at: float | None = None) -> int:
+        """A member's value for its group now, or (``at``: history repair) as its history says."""
         svc = self.services.get(name)
-        named = not nominal and self._named.get(name, 0) > 0
+        if at is None:
+            named = not nominal and self._named.get(name, 0) > 0
+        else:
+            named = not nominal and named_at(self.maintenance.values(), name, at)
         if svc is None:
             return DOWN if named else UNKNOWN
-        state = svc.nominal if (nominal and svc.kind == GROUP) else svc.state
+        state = svc.state
+        if at is not None:
+            bucket = svc.timeline.bucket_at(at)
+            state = UNKNOWN if bucket is None else split_bucket(bucket)[0]
+        if nominal and svc.kind == GROUP:
+            state = svc.nominal      # the nominal state is kept for now only
         return as_member(state, named, svc.kind == GROUP)
 
     def _member_warning(self, name: str) -> str | None:
@@ -190,16 +217,19 @@ class AvailabilityEngine:
             return f"{name}: {svc.warning}" if svc.warning and svc.state in UP_STATES else None
         return f"{name}: {svc.reason or state_name(DEGRADED)}" if svc.state == DEGRADED else None
 
-    def evaluate_group(self, name: str, at: float) -> None:
-        """Bring group ``name`` up to date with its members as of ``at``."""
+    def evaluate_group(self, name: str, at: float, history: bool = False) -> None:
+        """Bring group ``name`` up to date with its members as of ``at`` (``history``: with their
+        states and maintenance at ``at``, for history repair; its parents are then left alone)."""
         spec = self.graph.specs[name]
         svc = self.services.get(name) or self._create(name, GROUP, at)
-        values = [self._member_value(m, False) for m in spec.members]
+        when = at if history else None
+        values = [self._member_value(m, False, when) for m in spec.members]
         state = evaluate(spec.need, values)
-        nominal = evaluate(spec.need, [self._member_value(m, True) for m in spec.members])
+        nominal = evaluate(spec.need, [self._member_value(m, True, when) for m in spec.members])
         svc.nominal = nominal
         caused = state not in UP_STATES and nominal in UP_STATES
-        maint = caused or self._named.get(name, 0) > 0
+        named = named_at(self.maintenance.values(), name, at) if history else self._named.get(name, 0) > 0
+        maint = caused or named
         # reason and warning follow every member change, even when the group's state does not
         lacking = [f"{m}: {MAINTENANCE if self._named.get(m, 0) else state_name(v)}"
                    for m, v in zip(spec.members, values) if v != OK]
@@ -208,11 +238,15 @@ class AvailabilityEngine:
         changed = (reason, warning) != (svc.reason, svc.warning)
         svc.reason, svc.warning = reason, warning
         if state == svc.state and maint == svc.maint:
-            if changed:
+            if changed and not history:
                 for group in self.graph.ancestors(name):    # parents report their members' warnings
                     self.evaluate_group(group, at)
             return
-        self._set(svc, at, state, maint, reason)
+        self._history = history
+        try:
+            self._set(svc, at, state, maint, reason)
+        finally:
+            self._history = False
 
     def current(self, name: str) -> tuple[int, bool]:
         """(state, named in maintenance) of any name; unknown names are unknown."""
@@ -368,20 +402,24 @@ class AvailabilityEngine:
         services = [(s.name, s.kind, s.created_at, s.last_at, s.staleness, s.floor) for s in self._dirty.values()]
         self._dirty = {}
         windows, self._dirty_windows = self._dirty_windows, {}
-        return FlushBatch(heartbeat=at, rows=rows, services=services, windows=windows)
+        truncated, self._truncated = self._truncated, {}
+        return FlushBatch(heartbeat=at, rows=rows, services=services, windows=windows, truncated=truncated)
 
     def requeue(self, batch: FlushBatch) -> None:
         """Put back a batch that could not be written, to try again with the next one."""
-        self._pending[:0] = batch.rows
+        cuts = self._truncated        # rows a repair made since then replaced are stale
+        self._pending[:0] = [r for r in batch.rows if r[0] not in cuts or r[1] <= cuts[r[0]]]
         for name, *_ in batch.services:
             if name in self.services:
                 self._dirty.setdefault(name, self.services[name])
         for key, window in batch.windows.items():
             self._dirty_windows.setdefault(key, window)
+        for name, cut in batch.truncated.items():
+            self._truncated[name] = min(cut, self._truncated.get(name, cut))
 
     def config_windows(self, now: float) -> list[MaintenanceWindow]:
         return [from_config(spec, self._zone, now) for spec in self.settings.maintenance]
 
     def stats(self) -> dict[str, Any]:
         return {"services": len(self._order), "transitions": self.transitions, "events": len(self._events),
-                "maintenance": len(self.maintenance)}
+                "maintenance": len(self.maintenance), "repaired": self.repaired, "unrepairable": self.unrepairable}

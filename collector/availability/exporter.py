@@ -115,8 +115,13 @@ REDUNDANCY = FamilySpec(n.GROUP_REDUNDANCY, "gauge", "Share of known time the gr
 COMPUTE = FamilySpec(n.ENGINE_COMPUTE_SECONDS, "gauge", "Time the last computation of every window took.", ())
 TRANSITIONS = FamilySpec(n.ENGINE_TRANSITIONS, "gauge", "State transitions held by the engine.", ())
 SERVICES = FamilySpec(n.ENGINE_SERVICES, "gauge", "Services (targets and groups) tracked by the engine.", ())
+REPAIRED = FamilySpec(n.ENGINE_REPAIRED, "counter", "Late outcomes that rewrote the history inferred after "
+                      "their target's previous outcome.", ())
+UNREPAIRABLE = FamilySpec(n.ENGINE_UNREPAIRABLE, "counter", "Late outcomes older than repair_horizon: the time "
+                          "they cover stays unknown.", ())
 ALL = (STATE, GROUP_STATE, GROUP_WARNING, *COUNTERS, SLO, RATIO, DOWNTIME, W_UNKNOWN, W_MAINT, ALLOWED, REMAINING,
-       REMAINING_RATIO, BURN, REDUNDANCY, COMPUTE, TRANSITIONS, SERVICES)
+       REMAINING_RATIO, BURN, REDUNDANCY, COMPUTE, TRANSITIONS, SERVICES,
+       REPAIRED, UNREPAIRABLE)
 
 
 STEP_SERVICES = 64  # services written between two pauses of a stepped rendering
@@ -161,3 +166,5 @@ def _emit(frozen: _Frozen, sink: Sink) -> Iterator[None]:
     add(COMPUTE, (), frozen.compute_seconds)
     add(TRANSITIONS, (), float(frozen.stats.get("transitions", 0)))
     add(SERVICES, (), float(frozen.stats.get("services", 0)))
+    add(REPAIRED, (), float(frozen.stats.get("repaired", 0)))
+    add(UNREPAIRABLE, (), float(frozen.stats.get("unrepairable", 0)))

@@ -16,9 +16,10 @@ class FlushBatch:
     rows: list[tuple[str, float, int, str]]                       # service, t, bucket, reason
     services: list[tuple[str, str, float, float, float, float]]   # name, kind, created, last_at, staleness, floor
     windows: dict[str, MaintenanceWindow | None]                  # None: deleted
+    truncated: dict[str, float] = field(default_factory=dict)      # service -> stored rows after it go
 
     def __len__(self) -> int:
-        return len(self.rows) + len(self.services) + len(self.windows)
+        return len(self.rows) + len(self.services) + len(self.windows) + len(self.truncated)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from collector.availability.settings import SloPolicy
-from collector.availability.timeline import MAINT, UNTRACKED, WIDTH, Cursor, Timeline
+from collector.availability.timeline import MAINT, UNTRACKED, WIDTH, Cursor, Timeline, split_bucket
 from collector.availability.vocabulary import DEGRADED, DOWN, OK, UNKNOWN, UP_STATES, state_label
 from collector.availability.windows import Frame
 from tierwatch_common import vocabulary as shared
@@ -74,6 +74,22 @@ class Service:
     def settled(self) -> float:
         """Instant up to which this service's history can no longer change."""
         return max(self.floor, self.timeline.last_time)
+
+    def truncate_after(self, t: float) -> int:
+        """Rewrite from ``t``: transitions after it are forgotten, the state is the one in force at
+        ``t``, and the window cache starts afresh. Returns how many transitions went."""
+        gone = self.timeline.truncate_after(t)
+        if gone:
+            keep = [r for r in self.recent if r[0] <= t]
+            self.recent.clear()
+            self.recent.extend(keep)
+            self._cursors = [Cursor() for _ in self._cursors]
+            self.version += 1
+            if len(self.timeline):
+                self.state, self.maint = split_bucket(self.timeline.last_bucket)
+            else:
+                self.state, self.maint = -1, False
+        return gone
 
     def cum_at_settled(self, settled: float | None = None) -> array[float]:
         """F(settled) in O(1): the settled instant is never before the last transition."""

@@ -151,6 +151,8 @@ class AvailabilitySettings(StrictModel):
     # how often silent targets are turned unknown and changes are written with a heartbeat
     heartbeat_interval: float = Field(default=1.0, gt=0, le=60)
     recent_transitions: int = Field(default=20, ge=0, le=1000)
+    # late outcomes up to this old rewrite the unknown time they cover (match the agents' spool.max_age)
+    repair_horizon: float = Field(default=7 * 86400.0, ge=0)
 
     @field_validator("timezone")
     @classmethod

@@ -104,6 +104,9 @@ class AvailabilityStore:
                 else:
                     db.execute("UPDATE services SET last_at = ?, staleness = ?, floor = ? WHERE id = ?",
                                (last_at, _to_db(staleness), floor, sid))
+            for name, cut in batch.truncated.items():  # history repair: the rows after `cut` are replaced
+                if name in self._ids:
+                    db.execute("DELETE FROM transitions WHERE service_id = ? AND t > ?", (self._ids[name], cut))
             db.executemany("INSERT INTO transitions (service_id, t, bucket, reason) VALUES (?, ?, ?, ?)",
                            [(self._ids[name], t, bucket, reason or None) for name, t, bucket, reason in batch.rows])
             for wid, window in batch.windows.items():

@@ -95,6 +95,22 @@ class Timeline:
             prev_t, prev_b = t, b
             n += 1
 
+    def truncate_after(self, t: float) -> int:
+        """Forget every transition after ``t`` (history being rewritten); how many went."""
+        keep = bisect_right(self.times, t)
+        gone = len(self.times) - keep
+        if gone:
+            del self.times[keep:]
+            del self.buckets[keep:]
+            del self._checkpoints[-(-keep // CHECKPOINT) * WIDTH:]
+            self.last_cum = self.cum_at_index(keep - 1) if keep else zeros()
+        return gone
+
+    def bucket_at(self, t: float) -> int | None:
+        """The bucket in force at ``t``; None before the first transition."""
+        i = self.index_at(t)
+        return self.buckets[i] if i >= 0 else None
+
     def cum_at_index(self, i: int) -> array[float]:
         """F(times[i]) as a new vector."""
         c = i // CHECKPOINT
