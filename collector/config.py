@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from collector.availability.settings import AvailabilitySettings
+from collector.availability.settings import AvailabilitySettings, GroupSpec
 from collector.topology.graph import Hall
 from collector.topology.model import Topology, topology_problems
 from tierwatch_common.configfile import Check, ConfigError, ConfigProblem, Loaded, StrictModel, parse_file, read_file
@@ -139,9 +139,9 @@ class CollectorConfig(StrictModel):
         derived = hall.derived_groups() if hall is not None else {}
         if not derived:
             return self.availability
-        data = self.availability.model_dump(exclude_unset=True)
-        data["groups"] = {**derived, **{k: v.model_dump(exclude_none=True) for k, v in self.availability.groups.items()}}
-        return AvailabilitySettings.model_validate(data)
+        groups = {name: GroupSpec.model_validate(spec) for name, spec in derived.items()}
+        groups.update(self.availability.groups)
+        return self.availability.model_copy(update={"groups": groups})
 
     @field_validator("agents")
     @classmethod

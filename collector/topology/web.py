@@ -10,7 +10,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from collector.availability.engine import AvailabilityEngine
-from collector.availability.vocabulary import DOWN, UNKNOWN, UP_STATES
+from collector.availability.vocabulary import DOWN, UP_STATES
 from collector.store import SeriesStore
 from collector.topology import names as n
 from collector.topology.evaluate import dual_cord, failover, headroom
@@ -39,7 +39,7 @@ class LiveView:
         state, named = self._engine.current(target)
         if named or state == DOWN:
             return False
-        return True if state in UP_STATES else None if state == UNKNOWN else None
+        return True if state in UP_STATES else None      # unknown: neither up nor down
 
 
 class TopologyExporter(Collector):
