@@ -247,7 +247,21 @@ def known_credentials(loaded: Loaded[AgentConfig]) -> Iterator[ConfigProblem]:
         yield loaded.at(("targets", i, "credentials"), f"unknown credential set '{target.credentials}'{hint}")
 
 
-CHECKS = (unique_target_names, known_credentials)
+def known_trap_engines(loaded: Loaded[AgentConfig]) -> Iterator[ConfigProblem]:
+    """Every target `traps.engines` names is a configured target."""
+    cfg = loaded.model
+    traps = cfg.traps
+    if traps is None or not isinstance(traps.engines, dict):
+        return
+    names = sorted(t.name for t in (cfg.targets or ()) if t is not None and isinstance(t.name, str))
+    for name in traps.engines:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            yield loaded.at(("traps", "engines", name), f"'{name}' is not a configured target{hint}")
+
+
+CHECKS = (unique_target_names, known_credentials, known_trap_engines)
 
 
 def read_agent_config(path: str | Path) -> Loaded[AgentConfig]:

@@ -53,4 +53,6 @@ def trap_service(config: AgentConfig, profiles: ProfileSet, scheduler: Scheduler
     clock = scheduler.clock
     path = TrapPath(scheduler.trigger, burst=config.traps.poll_burst, every=config.traps.poll_every,
                     monotonic=clock.monotonic)
-    return TrapService(receiver_for(config, profiles, path), path)
+    receiver = receiver_for(config, profiles, path)
+    receiver.clock = clock.time  # receive times on the scheduler's clock, like the outcomes they stamp
+    return TrapService(receiver, path)

@@ -144,3 +144,22 @@ def test_trap_counters_become_readings_of_the_agent_and_of_each_target():
         ("ups-1", names.AGENT_TRAPS_RECEIVED, (("trap", "upsTrapOnBattery"),)): 1.0,
         ("ups-1", names.AGENT_TRAP_POLLS, (("result", "triggered"),)): 1.0,
     }
+
+
+def test_a_trap_engine_for_an_unknown_target_and_a_bad_engine_id_are_config_errors(tmp_path):
+    from agent.config import load_agent_config
+    from tierwatch_common.configfile import ConfigError
+
+    path = tmp_path / "agent.yaml"
+    path.write_text("host: {enabled: false}\ncredentials:\n  c: {version: 2c, community: x}\n"
+                    "targets:\n  - {name: ups-1, address: 127.0.0.1, credentials: c}\n"
+                    "traps:\n  listen: '127.0.0.1:10162'\n  engines: {ups-2: '80001f8803aabbcc'}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_agent_config(path)
+    assert [p.render() for p in exc.value.problems] == [
+        f"{path}:8:20: traps.engines.ups-2: 'ups-2' is not a configured target; did you mean 'ups-1'?"]
+    path.write_text("traps: {listen: 'nowhere', engine_id: 'zz'}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_agent_config(path)
+    text = "\n".join(p.render() for p in exc.value.problems)
+    assert "must be HOST:PORT" in text and "is not hexadecimal" in text
