@@ -23,6 +23,7 @@ from collector.ingest import IngestContext, IngestMetrics, make_ingest_handler
 from collector.ledger import SqliteSeqLedger
 from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
 from collector.reports import CONTENT_TYPES, FORMATS, make_report, period_from
+from collector.skew import ClockSkew
 from collector.store import SeriesStore
 from collector.topology.web import TopologyExporter, capacity_warnings, setup_topology
 from tierwatch_common.models import Batch
@@ -149,12 +150,14 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         registry.register(TopologyExporter(hall, store, engine))
         app[CAPACITY_KEY] = partial(capacity_warnings, hall, store, engine)
     staleness_factor = config.series.ttl_factor
+    skew = ClockSkew(registry, config.ingest.clock_skew_warn)
 
     def observe(batch: Batch) -> None:
+        lag = skew.record(batch.agent, batch.sent_at, time.time())
         # In time order, so outcomes of several targets (or a batch formed after an outage) settle in sequence.
         for o in sorted(batch.outcomes, key=lambda o: o.started_at + o.duration):
             engine.observe(o.target, o.started_at + o.duration, o.status, o.health, o.reason,
-                           staleness_factor * (o.interval or batch.interval))
+                           staleness_factor * (o.interval or batch.interval), lag=lag)
 
     app[INGEST_KEY] = IngestContext(
         limits=config.ingest,

@@ -65,6 +65,7 @@ class IngestLimits(StrictModel):
     max_readings: int = Field(100_000, ge=1, le=100_000)
     max_labels: int = Field(32, ge=1, le=32)
     max_inflight: int = Field(64, ge=1, le=100_000)  # concurrent ingests before answering 503
+    clock_skew_warn: Duration = 2.0  # warn once an agent's clock is this far off the collector's
     # Fault runs only: record the key of every applied reading in the ledger (grows without bound).
     journal_applied: bool = False
 

@@ -84,8 +84,9 @@ class AvailabilityEngine(HistoryRepair):
             at, _, kind, payload = heapq.heappop(events)
             if kind is Event.EXPIRE:
                 svc = payload
-                if svc.last_at + svc.staleness == at and svc.state != UNKNOWN:
-                    self.mark_unknown(svc, at, f"no outcome for {svc.staleness:g} s")
+                if svc.last_at + svc.staleness + svc.lag == at and svc.state != UNKNOWN:
+                    # on its agent's clock: unknown from its last outcome plus the staleness
+                    self.mark_unknown(svc, svc.last_at + svc.staleness, f"no outcome for {svc.staleness:g} s")
             else:
                 window = self.maintenance.get(payload)
                 if window is None:
@@ -99,8 +100,10 @@ class AvailabilityEngine(HistoryRepair):
         heapq.heappush(self._events, (at, next(self._seq), kind, payload))
 
     # ---- outcomes ---------------------------------------------------------------------
-    def observe(self, target: str, at: float, status: str, health: str, reason: str, staleness: float) -> None:
-        """One accepted poll outcome of ``target``, finished at ``at`` (unix seconds)."""
+    def observe(self, target: str, at: float, status: str, health: str, reason: str, staleness: float,
+                lag: float = 0.0) -> None:
+        """One accepted poll outcome of ``target``, finished at ``at`` (unix seconds on its agent's
+        clock, which is ``lag`` seconds behind the engine's: staleness is judged on that clock)."""
         if self.graph.is_group(target):
             log.warning("outcome_for_group_ignored", service=target)
             return
@@ -129,6 +132,7 @@ class AvailabilityEngine(HistoryRepair):
             state = OK
         svc.last_at = svc.floor = t
         svc.staleness = staleness
+        svc.lag = lag
         said = svc.reason
         svc.health, svc.reason = health, reason
         named = self._named.get(target, 0) > 0 if cut is None else named_at(self.maintenance.values(), target, t)
@@ -136,7 +140,7 @@ class AvailabilityEngine(HistoryRepair):
         if reason != said and state == DEGRADED and cut is None:      # its groups' warnings quote it
             for group in self.graph.ancestors(target):
                 self.evaluate_group(group, t)
-        self._schedule(t + staleness, Event.EXPIRE, svc)
+        self._schedule(t + staleness + lag, Event.EXPIRE, svc)
         self._dirty[target] = svc
         if cut is not None:
             self._replay(svc, t, now, cut)

@@ -90,7 +90,7 @@ class HistoryRepair:
         """Re-apply the target's expiry and maintenance flips in (after, until) or (after, until]."""
         expire = svc.last_at + svc.staleness
         points = boundaries(self.maintenance.values(), {svc.name}, after, until)
-        if after < expire <= until:
+        if after < expire and expire + (0.0 if exclusive else svc.lag) <= until:
             points = sorted({*points, expire})
         for x in points:
             if exclusive and x >= until:

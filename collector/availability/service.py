@@ -29,7 +29,7 @@ class Service:
 
     __slots__ = (
         "name", "kind", "policy", "timeline", "created_at", "state", "maint", "nominal",
-        "last_at", "staleness", "floor", "health", "reason", "warning", "recent", "version",
+        "last_at", "staleness", "lag", "floor", "health", "reason", "warning", "recent", "version",
         "_cursors", "_cache_version", "_cache_epoch", "_valid_from", "_valid_until",
         "_t_last", "_flat", "_plus", "_minus")
 
@@ -45,6 +45,7 @@ class Service:
         self.nominal = UNKNOWN           # groups: state if no maintenance were declared
         self.last_at = created_at        # targets: time of the last outcome
         self.staleness = _INF            # targets: silence after which the state is unknown
+        self.lag = 0.0                   # targets: how far its agent's clock is behind the collector's
         self.floor = created_at          # history before this instant is final
         self.health = shared.UNKNOWN
         self.reason = ""
