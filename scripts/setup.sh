@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-want_debs=(snmpd snmp prometheus prometheus-alertmanager docker-compose chromium poppler-utils fonts-dejavu-core)
+want_debs=(snmpd snmp prometheus prometheus-alertmanager victoria-metrics docker-compose chromium poppler-utils fonts-dejavu-core)
 bench_debs=(prometheus-snmp-exporter prometheus-pushgateway prometheus-node-exporter snmpd snmp snmptrapd)
 for arg in "$@"; do [ "$arg" = "--with-bench" ] && want_debs+=("${bench_debs[@]}"); done
 missing=()
