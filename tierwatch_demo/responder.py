@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 
 from tierwatch_demo import ber
-from tierwatch_demo.mibs import Device, Objects, Oid
+from tierwatch_demo.mibs import Device
+from tierwatch_demo.mibs.base import Objects, Oid
 from tierwatch_demo.model import HallModel
 
 MAX_VARBINDS = 200                 # per answer, whatever max-repetitions asks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tierwatch_demo.mibs import Mib, Objects
+from tierwatch_demo.mibs.base import Mib, Objects
 from tierwatch_demo.model import HallModel
 
 HR = "1.3.6.1.2.1.25"

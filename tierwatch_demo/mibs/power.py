@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tierwatch_demo.mibs import Mib, Objects
+from tierwatch_demo.mibs.base import Mib, Objects
 from tierwatch_demo.model import PHASE_VOLTS, POWER_FACTOR, HallModel, PduState, outlet_weights
 
 APC = "1.3.6.1.4.1.318.1.1"
