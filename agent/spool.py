@@ -23,6 +23,11 @@ which a timer runs `CHECKPOINT_EVERY` seconds after the first write that followe
 one (also when nothing else happens afterwards), so a power loss costs at most about that much; `never` = `synchronous=OFF`, no fsync at all: safe against a process crash,
 not against a power loss.
 
+Disk full (ENOSPC): a put that cannot be stored is counted with the dropped items (and logged
+once, `spool_disk_full`) and polling goes on; forming a batch or acknowledging one that fails for
+lack of space is retried after `FULL_RETRY` seconds (sending what is already stored goes on). The
+first put stored again logs `spool_disk_recovered` and persists the counter: no restart needed.
+
 All SQLite work runs on one dedicated worker thread that owns the only connection, so the
 event loop never blocks on disk and operations apply in the order they were submitted.
 """
@@ -50,7 +55,13 @@ T = TypeVar("T")
 
 CHECKPOINT_EVERY = 1.0  # seconds; bounds what `fsync: batch` can lose on a power cut
 AGE_CHECK_EVERY = 1.0  # seconds between scans for rows older than max_age
+FULL_RETRY = 0.5  # seconds before retrying to form or acknowledge a batch on a full disk
 SYNCHRONOUS = {"always": "FULL", "batch": "NORMAL", "never": "OFF"}
+
+
+def disk_full(exc: sqlite3.Error) -> bool:
+    """SQLITE_FULL: the file system (or the database's size limit) has no room left."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -100,6 +111,8 @@ class Spool(PutSignal):
         self._bytes = 0
         self._dropped = 0
         self._checkpointer: asyncio.Task[None] | None = None
+        self.full = False  # the last write failed for lack of space
+        self.unstored = 0  # readings and outcomes not stored for lack of space (in _dropped too)
         self.checkpoints = 0
         self._last_age_check = 0.0
         self._event = asyncio.Event()
@@ -144,14 +157,36 @@ class Spool(PutSignal):
             return
         body = orjson.dumps({"o": [_enc_outcome(o) for o in outcomes], "r": [_enc_reading(r) for r in readings]})
         new_meta = {k: v for k, v in metrics.items() if self._meta.get(k) != v}
-        await self._run(self._put, outcomes, readings, body, new_meta)
+        if not await self._run(self._put, outcomes, readings, body, new_meta):
+            return
         self._event.set()
         self._signal_put()
         self._schedule_checkpoint()
 
     def _put(self, outcomes: list[Outcome], readings: list[Reading], body: bytes,
-             new_meta: dict[str, MetricInfo]) -> None:
+             new_meta: dict[str, MetricInfo]) -> bool:
+        """Store one poll; False when the disk is full (then counted, not stored)."""
+        try:
+            self._store(outcomes, readings, body, new_meta)
+        except sqlite3.OperationalError as exc:
+            if not disk_full(exc):
+                raise
+            n = len(outcomes) + len(readings)
+            self.unstored += n
+            self._dropped += n
+            if not self.full:
+                log.error("spool_disk_full", path=str(self.path), error=str(exc), unstored_total=self.unstored)
+            self.full = True
+            return False
+        if self.full:
+            self.full = False
+            log.warning("spool_disk_recovered", path=str(self.path), unstored_total=self.unstored)
+        return True
+
+    def _store(self, outcomes: list[Outcome], readings: list[Reading], body: bytes,
+               new_meta: dict[str, MetricInfo]) -> None:
         db = self._conn()
+        dropped_before = self._dropped
         now = self._clock()
         n = len(outcomes) + len(readings)
         db.execute("BEGIN IMMEDIATE")
@@ -170,10 +205,14 @@ class Spool(PutSignal):
             self._bytes += len(body)
             self._rows += 1
             dropped = self._enforce_bounds(db, now, keep_item=item_id)
+            if self.full:  # what could not be stored meanwhile joins the persisted counter
+                db.execute("UPDATE state SET value=? WHERE key='dropped'", (self._dropped,))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back itself (disk full)
+                db.execute("ROLLBACK")
             self._reload_totals(db)
+            self._dropped = max(self._dropped, dropped_before)  # keep the unstored count
             raise
         self._meta.update(new_meta)
         if dropped:
@@ -233,12 +272,24 @@ class Spool(PutSignal):
             await self._run(self._checkpoint)
 
     def _checkpoint(self) -> None:
-        if self._db is not None:
+        if self._db is None:
+            return
+        try:
             self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # fsyncs the WAL, then the database
-            self.checkpoints += 1
+        except sqlite3.OperationalError as exc:
+            if not disk_full(exc):
+                raise
+            return  # the next write schedules another one
+        self.checkpoints += 1
 
     async def next_batch(self, max_readings: int, after: int | None = None) -> PendingBatch | None:
-        batch = await self._run(self._next_batch, max_readings, after)
+        try:
+            batch = await self._run(self._next_batch, max_readings, after)
+        except sqlite3.OperationalError as exc:
+            if not disk_full(exc):
+                raise
+            await self._wait_for_room("next_batch", exc)
+            return None
         if batch is None and self._rows == 0:
             self._event.clear()
         elif batch is not None:
@@ -282,7 +333,8 @@ class Spool(PutSignal):
             db.execute("UPDATE state SET value=? WHERE key='next_seq'", (seq + 1,))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back itself (disk full)
+                db.execute("ROLLBACK")
             raise
         self._bytes += len(batch_body) - size
         self._rows -= len(items) - 1
@@ -294,15 +346,27 @@ class Spool(PutSignal):
         return PendingBatch(seq, [_dec_outcome(o) for o in obj["o"]], [_dec_reading(r) for r in obj["r"]],
                             {k: MetricInfo(v[0], v[1]) for k, v in obj["m"].items()})
 
+    async def _wait_for_room(self, operation: str, exc: sqlite3.Error) -> None:
+        log.warning("spool_write_deferred", operation=operation, error=str(exc), retry_in_s=FULL_RETRY)
+        await asyncio.sleep(FULL_RETRY)
+
     async def ack(self, seq: int) -> None:
-        await self._run(self._ack, seq)
+        await self._ack_or_wait(seq, False)
+
+    async def _ack_or_wait(self, seq: int, through: bool) -> None:
+        try:
+            await self._run(self._ack, seq, through)
+        except sqlite3.OperationalError as exc:
+            if not disk_full(exc):
+                raise
+            await self._wait_for_room("ack", exc)  # offered again: the collector answers duplicate
+            return
         self._schedule_checkpoint()
         if self._rows == 0:
             self._event.clear()
 
     async def ack_through(self, seq: int) -> None:
-        await self._run(self._ack, seq, True)
-        self._schedule_checkpoint()
+        await self._ack_or_wait(seq, True)
         if self._rows == 0:
             self._event.clear()
 

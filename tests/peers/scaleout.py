@@ -28,17 +28,21 @@ def start_collector_named(tmp: Path, name: str, port: int, tokens: dict[str, str
     return start_collector(collector_config(tmp, name, port, tokens, **extra), tmp / f"collector-{name}.log", port)
 
 
+def _ready(proc: Proc, check_url: str, what: str) -> None:
+    try:
+        wait_until(lambda: http_get(check_url, timeout=1)[0] == 200, 30, what=what)
+    except TimeoutError:
+        proc.stop()
+        raise AssertionError(f"{what}: not ready:\n{proc.log()}") from None
+
+
 def start_victoria(tmp: Path, dedup: str) -> tuple[Proc, str]:
     port = free_tcp_port()
     url = f"http://127.0.0.1:{port}"
     proc = Proc(["victoria-metrics", f"-storageDataPath={tmp / 'vm'}", f"-httpListenAddr=127.0.0.1:{port}",
                  f"-dedup.minScrapeInterval={dedup}", "-retentionPeriod=1d", "-loggerLevel=WARN",
                  "-search.latencyOffset=0s"], tmp / "victoria-metrics.log")
-    try:
-        wait_until(lambda: http_get(url + "/health", timeout=1)[0] == 200, 30, what="victoria-metrics /health")
-    except TimeoutError:
-        proc.stop()
-        raise AssertionError(f"victoria-metrics did not start:\n{proc.log()}") from None
+    _ready(proc, url + "/health", "victoria-metrics")
     return proc, url
 
 
@@ -59,11 +63,7 @@ def start_prometheus(tmp: Path, collectors: dict[str, int], vm_url: str, interva
     url = f"http://127.0.0.1:{port}"
     proc = Proc(["prometheus", f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
                  f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], tmp / "prometheus.log")
-    try:
-        wait_until(lambda: http_get(url + "/-/ready", timeout=1)[0] == 200, 30, what="prometheus ready")
-    except TimeoutError:
-        proc.stop()
-        raise AssertionError(f"prometheus did not start:\n{proc.log()}") from None
+    _ready(proc, url + "/-/ready", "prometheus")
     return proc, url
 
 
