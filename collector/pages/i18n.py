@@ -34,6 +34,7 @@ TEXT: dict[str, tuple[str, str]] = {   # key → (fr, en)
     "reason": ("Motif", "Reason"),
     "since": ("Depuis", "Since"),
     "degraded_groups": ("Groupes dégradés et pourquoi", "Degraded groups and why"),
+    "warnings": ("Avertissements (redondance conservée)", "Warnings (redundancy kept)"),
     "maintenance_active": ("Maintenances en cours", "Maintenance in progress"),
     "maintenance_scheduled": ("Maintenances planifiées", "Scheduled maintenance"),
     "devices_down": ("Équipements en panne ou injoignables", "Devices down or unreachable"),

@@ -41,6 +41,7 @@ class Row:
     figures: list[dict[str, Any]] = field(default_factory=list)   # per shown window
     members: list[str] = field(default_factory=list)
     rule: str = ""
+    warning: str = ""           # groups: members' health warnings (redundancy kept)
 
 
 def shown_windows(names: list[str]) -> list[int]:
@@ -59,7 +60,8 @@ def build_rows(engine: AvailabilityEngine, snap: Snapshot, windows: list[int]) -
                          "remaining_ratio": f.budget_remaining_ratio, "allowed": f.budget_allowed,
                          "slo": svc.policy.objective})
         row = Row(svc.name, svc.kind, svc.label, svc.reason,
-                  svc.timeline.last_time if len(svc.timeline) else None, figs)
+                  svc.timeline.last_time if len(svc.timeline) else None, figs,
+                  warning=svc.warning if svc.kind == GROUP else "")
         if svc.kind == GROUP and svc.name in engine.graph.specs:
             spec = engine.graph.specs[svc.name]
             row.members, row.rule = list(spec.members), short_rule(spec.describe(), len(spec.members))
@@ -105,6 +107,7 @@ def status_context(engine: AvailabilityEngine, words: Words, *, site: str,
         "t": words, "lang": words.lang, "langs": LANGS, "site": site, "now": now,
         "refresh": REFRESH_SECONDS, "window_names": [frame.names[w] for w in windows],
         "groups": groups, "targets": targets, "degraded": [g for g in groups if g.state in ("degraded", "down")],
+        "warned": [g for g in groups if g.warning and g.state not in ("degraded", "down")],
         "active": active, "scheduled": scheduled, "down": down, "counts": counts,
         "down_count": sum(1 for r in rows if r.state == "down"),
         "degraded_count": sum(1 for g in groups if g.state == "degraded"),

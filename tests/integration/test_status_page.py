@@ -24,6 +24,8 @@ pytestmark = pytest.mark.integration
 OUTPUT = Path(__file__).resolve().parents[2] / ".test-output" / "status-page"
 GROUPS = {"rack-a01-power": {"any_of": ["pdu-a01-a", "pdu-a01-b"]},
           "hall-cooling": {"at_least": 2, "of": ["crac-1", "crac-2", "crac-3"]},
+          # both UPS answer, one of them on battery: full redundancy, with a warning
+          "ups-2n": {"any_of": ["ups-a", "ups-c"]},
           # a hall-wide group with a long member list must not widen the page
           "hall-1-critical-infrastructure": {"all_of": ["rack-a01-power", "hall-cooling", "ups-a", "ups-b", "crac-1",
                                                          "crac-2", "crac-3", "pdu-a01-a", "pdu-a01-b"]}}
@@ -38,11 +40,12 @@ READ_DOM = """(() => {
       colour: getComputedStyle(pill).backgroundColor, cells: [...tr.cells].map(c => c.innerText.trim())};
   }
   const list = id => [...document.querySelectorAll('#' + id + ' li')].map(li => li.innerText.trim());
+  const warnings = list('warnings');
   return {lang: document.documentElement.lang, title: document.querySelector('h1').innerText,
           banner: document.querySelector('#banner').innerText,
           bannerColour: getComputedStyle(document.querySelector('#banner')).backgroundColor,
           headings: [...document.querySelectorAll('h2')].map(h => h.innerText),
-          rows, degraded: list('degraded'), maintenance: list('maintenance'), down: list('down'),
+          rows, warnings, degraded: list('degraded'), maintenance: list('maintenance'), down: list('down'),
           refresh: document.querySelector('meta[http-equiv=refresh]').content,
           external: [...document.querySelectorAll('[src],link[href]')].length,
           width: document.documentElement.scrollWidth};
@@ -59,6 +62,7 @@ async def hall(running_collector: RunningCollector):
         for name in ("pdu-a01-a", "crac-1", "crac-2", "crac-3", "ups-a"):
             engine.observe(name, now, "ok", "ok", "", 3600)
         engine.observe("pdu-a01-b", now, "ok", "critical", "pdu_phase_load_state=overload", 3600)
+        engine.observe("ups-c", now, "ok", "degraded", "ups_output_source_state=battery", 3600)
         engine.observe("ups-b", now, "timeout", "unknown", "no answer in 3 s", 3600)
         engine.observe("ups-b", now + 0.001, "ok", "critical", "ups_output_source_state=none", 3600)
         async with aiohttp.ClientSession() as s:
@@ -91,6 +95,9 @@ async def test_the_status_page_shows_states_in_colour_maintenance_and_devices_do
     assert fr["rows"]["pdu-a01-a"]["state"] == "ok" and fr["rows"]["pdu-a01-a"]["colour"] == COLOURS["ok"]
     assert fr["rows"]["pdu-a01-a"]["text"] == "opérationnel" and en["rows"]["pdu-a01-a"]["text"] == "up"
     assert any("rack-a01-power" in d and "pdu-a01-b" in d for d in fr["degraded"]), fr["degraded"]
+    assert fr["rows"]["ups-2n"]["state"] == "ok" and fr["rows"]["ups-2n"]["text"] == "nominal"
+    assert any("ups-2n" in w and "ups-c: ups_output_source_state=battery" in w for w in fr["warnings"]), fr["warnings"]
+    assert not any("ups-2n" in d for d in fr["degraded"]), "a member's warning is no lost redundancy"
     assert any("crac-2" in m and "remplacement filtre" in m and "noc" in m for m in fr["maintenance"]), fr["maintenance"]
     assert any(d.startswith("en panne") and "ups-b" in d and "ups_output_source_state=none" in d for d in fr["down"])
     assert "service(s) en panne" in fr["banner"] and fr["bannerColour"] == COLOURS["down"]
