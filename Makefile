@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 PYTEST  := .venv/bin/pytest
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-unit setup setup-all setup-bench bench chaos check-configs docs clean
+.PHONY: demo test test-unit setup setup-all setup-bench bench chaos chaos-ha check-configs docs clean
 
 setup:            ## project virtualenv only
 	@bash scripts/setup.sh
@@ -33,13 +33,16 @@ setup-bench:      ## setup-all + the peers the benchmarks compare against (snmp_
 	@bash scripts/setup.sh --with-debs --with-bench
 
 bench: setup-bench  ## every benchmark; each figure is one line "BENCH <name> key=value ..."
-	@for b in bench/[a-z]*.py; do n=$$(basename $$b .py); [ "$$n" = chaos ] || $(PY) -m bench.$$n || exit 1; done
+	@for b in bench/[a-z]*.py; do n=$$(basename $$b .py); case "$$n" in chaos|chaos_ha|skewed_agent) continue;; esac; $(PY) -m bench.$$n || exit 1; done
 
 bench-%: setup-bench
 	@$(PY) -m bench.$*
 
 chaos: setup-all  ## fault run; CHAOS_SECONDS sets its length (default 300)
 	@$(PY) -m bench.chaos
+
+chaos-ha: setup-all  ## HA pair fault run (collectors killed in turn, an agent cut off, a skewed clock)
+	@$(PY) -m bench.chaos_ha
 
 dashboards: setup  ## regenerate dashboards/en and dashboards/fr from dashboards/src (never edit the JSON)
 	@$(PY) -m dashboards.generate

@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 from tests.peers.delivery_audit import applied_count, audit, out_of_order, produced_keys, unsent
 from tests.peers.processes import Proc, free_tcp_port, start_agent, start_collector
@@ -167,18 +168,8 @@ class Run:
 
     async def settle(self) -> None:
         """Stop polling and let every spool empty into the collector (bounded in time)."""
-        deadline = time.monotonic() + max(30.0, 0.2 * self.seconds)
-        while time.monotonic() < deadline and any(self.lag(a) > 2000 for a in AGENTS):
-            await asyncio.sleep(0.5)
-        for agent in AGENTS:
-            await asyncio.to_thread(self.agents[agent].stop, signal.SIGTERM, 15)
+        await drain_agents(self, AGENTS)
         say(self.t0, "agents stopped")
-        for agent in AGENTS:
-            spool = self.work / f"{agent}.spool"
-            while unsent(spool) and time.monotonic() < deadline:
-                self.start_agent(agent, drain=True)
-                await asyncio.sleep(2.0)
-                await asyncio.to_thread(self.agents[agent].stop, signal.SIGTERM, 15)
         assert self.collector is not None
         await asyncio.to_thread(self.collector.stop)
         await self.proxy.cut()
@@ -208,11 +199,44 @@ class Run:
             self.snmpsim.stop()
 
 
-def main() -> int:
+class Draining(Protocol):
+    work: Path
+    seconds: float
+    agents: dict[str, Proc]
+
+    def lag(self, agent: str) -> int: ...
+
+    def start_agent(self, agent: str, drain: bool = False) -> None: ...
+
+
+async def drain_agents(run: Draining, agents: tuple[str, ...]) -> None:
+    """Wait (bounded) until the agents have nearly caught up, stop them, then run each with nothing
+    to poll until its spool `<agent>.spool` holds nothing unsent."""
+    deadline = time.monotonic() + max(30.0, 0.2 * run.seconds)
+    while time.monotonic() < deadline and any(run.lag(a) > 2000 for a in agents):
+        await asyncio.sleep(0.5)
+    for agent in agents:
+        await asyncio.to_thread(run.agents[agent].stop, signal.SIGTERM, 15)
+    for agent in agents:
+        while unsent(run.work / f"{agent}.spool") and time.monotonic() < deadline:
+            run.start_agent(agent, drain=True)
+            await asyncio.sleep(2.0)
+            await asyncio.to_thread(run.agents[agent].stop, signal.SIGTERM, 15)
+
+
+class FaultRun(Protocol):
+    async def run(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def run_fault(label: str, make: Callable[[Path, float], FaultRun]) -> int:
+    """Run a fault run of `CHAOS_SECONDS` in a fresh working directory, kept if it failed or
+    `CHAOS_KEEP` is set; the exit code is the run's."""
     seconds = float(os.environ.get("CHAOS_SECONDS", "300"))
-    work = Path(tempfile.mkdtemp(prefix="tierwatch-chaos-"))
-    print(f"chaos: {seconds:g} s of faults; working directory {work}", flush=True)
-    run = Run(work, seconds)
+    work = Path(tempfile.mkdtemp(prefix=f"tierwatch-{label}-"))
+    print(f"{label}: {seconds:g} s of faults; working directory {work}", flush=True)
+    run = make(work, seconds)
     code = 1
     try:
         code = asyncio.run(run.run())
@@ -221,8 +245,12 @@ def main() -> int:
         if code == 0 and not os.environ.get("CHAOS_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
         else:
-            print(f"chaos: logs and databases kept in {work}", file=sys.stderr, flush=True)
+            print(f"{label}: logs and databases kept in {work}", file=sys.stderr, flush=True)
     return code
+
+
+def main() -> int:
+    return run_fault("chaos", Run)
 
 
 if __name__ == "__main__":

@@ -86,8 +86,18 @@ class HistoryRepair:
             for x in sorted(times):
                 self.evaluate_group(name, x, history=True)
 
+    quiet: bool
+
     def _replay_target(self, svc: Service, after: float, until: float, exclusive: bool) -> None:
-        """Re-apply the target's expiry and maintenance flips in (after, until) or (after, until]."""
+        """Re-apply the target's expiry and maintenance flips in (after, until) or (after, until];
+        quietly: these are past instants, mostly rewritten again by the next replayed outcome."""
+        quiet, self.quiet = self.quiet, True
+        try:
+            self._replay_points(svc, after, until, exclusive)
+        finally:
+            self.quiet = quiet
+
+    def _replay_points(self, svc: Service, after: float, until: float, exclusive: bool) -> None:
         expire = svc.last_at + svc.staleness
         points = boundaries(self.maintenance.values(), {svc.name}, after, until)
         if after < expire and expire + (0.0 if exclusive else svc.lag) <= until:
