@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from agent.vocabulary import AUTO
 from tierwatch_common.configfile import ConfigProblem, Loaded, StrictModel, read_file
+from tierwatch_common.sqlitedurability import Fsync
 from tierwatch_common.types import ByteSize, Duration, Ident, Labels, Secret
 
 AUTH_PROTOCOLS = ("MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512")
@@ -188,7 +189,7 @@ class SpoolSettings(StrictModel):
     path: Path | None = None  # None: in-memory outbox (readings lost on restart)
     max_bytes: ByteSize = 256 * 1024**2
     max_age: Duration = 7 * 86400.0
-    fsync: Literal["always", "batch", "never"] = "batch"
+    fsync: Fsync = "batch"
     # Fault runs only: keep the key of every reading/outcome ever spooled (grows without bound).
     journal_produced: bool = False
 

@@ -48,20 +48,15 @@ import structlog
 from agent.config import SpoolSettings
 from agent.outbox import OutboxStats, PendingBatch, PutSignal
 from tierwatch_common.models import MetricInfo, Outcome, Reading, canonical_labels, journal_rows
+from tierwatch_common.sqlitedurability import CHECKPOINT_EVERY, SYNCHRONOUS, disk_full
 
 log = structlog.get_logger("agent.spool")
 
 T = TypeVar("T")
 
-CHECKPOINT_EVERY = 1.0  # seconds; bounds what `fsync: batch` can lose on a power cut
 AGE_CHECK_EVERY = 1.0  # seconds between scans for rows older than max_age
 FULL_RETRY = 0.5  # seconds before retrying to form or acknowledge a batch on a full disk
-SYNCHRONOUS = {"always": "FULL", "batch": "NORMAL", "never": "OFF"}
 
-
-def disk_full(exc: sqlite3.Error) -> bool:
-    """SQLITE_FULL: the file system (or the database's size limit) has no room left."""
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (

@@ -14,6 +14,7 @@ from collector.availability.settings import AvailabilitySettings, GroupSpec
 from collector.topology.graph import Hall
 from collector.topology.model import Topology, topology_problems
 from tierwatch_common.configfile import Check, ConfigError, ConfigProblem, Loaded, StrictModel, parse_file, read_file
+from tierwatch_common.sqlitedurability import Fsync
 from tierwatch_common.types import ByteSize, Duration, Secret
 from tierwatch_common.wire import ID_RE
 
@@ -123,6 +124,8 @@ class CollectorConfig(StrictModel):
     agents: dict[str, TokenHolder] = Field(default_factory=dict)
     operators: dict[str, TokenHolder] = Field(default_factory=dict)
     state_dir: Path = Path("var")
+    # ledger and availability store: always | batch (fsync at a checkpoint every second) | never
+    state_fsync: Fsync = "batch"
     ingest: IngestLimits = Field(default_factory=IngestLimits)
     series: SeriesSettings = Field(default_factory=SeriesSettings)
     availability: AvailabilitySettings = Field(default_factory=AvailabilitySettings)

@@ -4,8 +4,9 @@
 an agent's replays into double applications. Lookups are answered from memory; `record` commits
 one small transaction. It runs on the event loop on purpose: the ingest handler checks `seen`,
 applies and `record`s without yielding in between, so two concurrent copies of one batch can never
-both be applied. The database runs in WAL mode with `synchronous=NORMAL`: a commit survives the
-collector process being killed; after a power loss the last moment of records may be missing, and
+both be applied. The database runs in WAL mode with the collector's `state_fsync` (default `batch`:
+`synchronous=NORMAL`, checkpointed every second by the app's timer): a commit survives the
+collector process being killed; after a power loss the last second of records may be missing, and
 a replay of those batches is applied again (to the latest-value store, which holds the same values,
 and to the availability engine, which ignores an outcome older than what it already settled).
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tierwatch_common.models import Batch, journal_rows
+from tierwatch_common.sqlitedurability import SYNCHRONOUS, Fsync
 
 
 class SeqLedger(Protocol):
@@ -65,10 +67,12 @@ class SqliteSeqLedger:
     seq counts as seen. With `journal`, the key of every applied reading and outcome is written in
     the same transaction as its batch's seq (for fault runs; it grows without bound)."""
 
-    def __init__(self, path: str | Path, *, window: int = 100_000, journal: bool = False) -> None:
+    def __init__(self, path: str | Path, *, window: int = 100_000, journal: bool = False,
+                 fsync: Fsync = "batch") -> None:
+        self.path = Path(path)
         self._db = sqlite3.connect(str(path), isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA synchronous={SYNCHRONOUS[fsync]}")
         self._db.executescript(_SCHEMA)
         self._window = window
         self._journal = journal

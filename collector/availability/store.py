@@ -13,6 +13,7 @@ from pathlib import Path
 
 from collector.availability.maintenance import MaintenanceWindow
 from collector.availability.records import FlushBatch, LoadedState, StoredService
+from tierwatch_common.sqlitedurability import SYNCHRONOUS, Fsync
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL);
@@ -29,8 +30,9 @@ _INF = 1e308          # SQLite REAL has no infinity literal that survives every 
 
 
 class AvailabilityStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, fsync: Fsync = "batch") -> None:
         self.path = str(path)
+        self.fsync = fsync
         self._db: sqlite3.Connection | None = None
         self._ids: dict[str, int] = {}
 
@@ -38,7 +40,7 @@ class AvailabilityStore:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA synchronous={SYNCHRONOUS[self.fsync]}")
         db.executescript(SCHEMA)
         self._db = db
         self._ids = {name: sid for sid, name in db.execute("SELECT id, name FROM services")}

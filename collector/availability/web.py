@@ -25,6 +25,7 @@ from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
 from collector.exposition import expose
+from tierwatch_common.sqlitedurability import Fsync
 
 log = structlog.get_logger(__name__)
 
@@ -64,10 +65,10 @@ PERSISTER_KEY = web.AppKey("availability_persister", Persister)
 
 def setup_availability(app: web.Application, settings: AvailabilitySettings, *, db_path: str,
                        authenticate: Callable[[web.Request], str | None],
-                       registry: CollectorRegistry) -> AvailabilityEngine:
+                       registry: CollectorRegistry, fsync: Fsync = "batch") -> AvailabilityEngine:
     """Add the availability engine to ``app``; return it (call ``engine.observe`` per outcome)."""
     engine = AvailabilityEngine(settings)
-    persister = Persister(engine, AvailabilityStore(db_path))
+    persister = Persister(engine, AvailabilityStore(db_path, fsync))
     app[ENGINE_KEY] = engine
     app[PERSISTER_KEY] = persister
     expose(registry, AvailabilityExporter(engine))

@@ -10,6 +10,7 @@ import pytest
 
 from agent.config import SpoolSettings
 from agent.spool import Spool
+from tests.peers.sqlite_files import rows_in_file_alone
 from tierwatch_common.models import MetricInfo, Outcome, Reading
 
 META = {"tierwatch_test_value": MetricInfo("gauge", "A test value.")}
@@ -205,19 +206,6 @@ async def test_two_readers_each_get_every_batch_from_their_own_cursor_and_ack_th
     await s.close()
 
 
-def rows_in_database_file_alone(path: Path, tmp_path: Path) -> int:
-    """What a power cut would leave if the un-fsynced WAL were lost: the database file by itself."""
-    copy = tmp_path / "copy.db"
-    copy.write_bytes(path.read_bytes())
-    db = sqlite3.connect(copy)
-    try:
-        return db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-    except sqlite3.OperationalError:  # not even the schema reached the file yet
-        return 0
-    finally:
-        db.close()
-
-
 async def test_fsync_batch_checkpoints_on_a_timer_so_the_last_writes_of_a_quiet_period_reach_the_database_file(
         tmp_path: Path) -> None:
     """Pins "`spool.fsync: batch` checkpoints only on a later spool operation": the last writes
@@ -226,7 +214,7 @@ async def test_fsync_batch_checkpoints_on_a_timer_so_the_last_writes_of_a_quiet_
     for i in range(3):
         await s.put(*poll(i), META)
     deadline = asyncio.get_running_loop().time() + 10
-    while rows_in_database_file_alone(s.path, tmp_path) < 3:  # nothing else happens meanwhile
+    while rows_in_file_alone(s.path, tmp_path, "items") < 3:  # nothing else happens meanwhile
         assert asyncio.get_running_loop().time() < deadline, "the quiet writes never reached the database file"
         await asyncio.sleep(0.05)
     assert s.checkpoints >= 1
