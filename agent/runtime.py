@@ -15,7 +15,6 @@ from agent.scheduler import Scheduler
 from agent.selfmetrics import emit_self_metrics
 from agent.sender import Sender
 from agent.sources.factory import build_sources
-from agent.traps.wiring import trap_service
 
 log = structlog.get_logger("agent.runtime")
 
@@ -43,7 +42,11 @@ async def run_agent(config: AgentConfig, *, profiles: ProfileSet | None = None, 
                           jitter=config.scheduler.jitter)
     sender = Sender(config.collector, config.agent.id, config.agent.interval, outbox)
     log.info("agent_started", agent=config.agent.id, targets=len(sources), collectors=config.collector.urls)
-    traps = trap_service(config, profiles, scheduler)
+    traps = None
+    if config.traps is not None:  # the trap receiver's modules load only when traps are configured
+        from agent.traps.wiring import trap_service
+
+        traps = trap_service(config, profiles, scheduler)
     if traps is not None:
         await traps.receiver.start()
     scheduler.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -19,8 +20,10 @@ from agent.scheduler import Scheduler
 from agent.sender import Sender
 from agent.snmp.protocol import CountingClient
 from agent.sources.snmp import SnmpSource
-from agent.traps.wiring import TrapService
 from tierwatch_common.models import MetricInfo, Reading
+
+if TYPE_CHECKING:
+    from agent.traps.wiring import TrapService
 
 log = structlog.get_logger("agent.selfmetrics")
 

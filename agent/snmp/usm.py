@@ -18,16 +18,8 @@ import hmac
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
-
-try:  # cryptography >= 43 keeps DES and CFB here; importing them elsewhere warns
-    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-    from cryptography.hazmat.decrepit.ciphers.modes import CFB
-except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore[no-redef]
-    from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[no-redef]
-from cryptography.hazmat.primitives.ciphers.modes import CBC
 
 from agent.snmp.errors import DecryptionError, SnmpError
 
@@ -92,6 +84,22 @@ def verify(auth: AuthProto, key: bytes, message: bytes, auth_at: int, received: 
     return hmac.compare_digest(sign(auth, key, zeroed), received)
 
 
+@lru_cache(maxsize=1)
+def _ciphers() -> Any:  # noqa: ANN401 - the cryptography names Privacy uses
+    """cryptography's ciphers, imported on the first privacy key: an agent without authPriv
+    targets never loads them (~9 MiB)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+    from cryptography.hazmat.primitives.ciphers.modes import CBC
+
+    try:  # cryptography >= 43 keeps DES and CFB here; importing them elsewhere warns
+        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+        from cryptography.hazmat.decrepit.ciphers.modes import CFB
+    except ImportError:  # pragma: no cover - older cryptography
+        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore[no-redef]
+        from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[no-redef]
+    return Cipher, algorithms.AES, TripleDES, CBC, CFB
+
+
 class Privacy:
     """Encrypts scoped PDUs for one (protocol, localised key); salts come from a counter."""
 
@@ -101,11 +109,13 @@ class Privacy:
         self.proto = proto
         self._key = key
         self._salt = salt_seed & 0xFFFFFFFFFFFFFFFF
+        cipher, aes, triple_des, self._cbc, self._cfb = _ciphers()
+        self._cipher = cipher
         if proto == "DES":
             self._des_key, self._pre_iv = key[:8], key[8:16]
-            self._algo = TripleDES(self._des_key * 3)  # three equal keys: single DES
+            self._algo = triple_des(self._des_key * 3)  # three equal keys: single DES
         else:
-            self._algo = algorithms.AES(key)
+            self._algo = aes(key)
 
     def _next_salt(self) -> int:
         self._salt = (self._salt + 1) & 0xFFFFFFFFFFFFFFFF
@@ -117,11 +127,11 @@ class Privacy:
             salt = struct.pack(">II", boots & 0xFFFFFFFF, self._next_salt() & 0xFFFFFFFF)
             iv = bytes(a ^ b for a, b in zip(self._pre_iv, salt))
             pad = -len(plaintext) % 8
-            enc = Cipher(self._algo, CBC(iv)).encryptor()
+            enc = self._cipher(self._algo, self._cbc(iv)).encryptor()
             return enc.update(plaintext + bytes(pad)) + enc.finalize(), salt
         salt = struct.pack(">Q", self._next_salt())
         iv = struct.pack(">II", boots & 0xFFFFFFFF, time & 0xFFFFFFFF) + salt
-        enc = Cipher(self._algo, CFB(iv)).encryptor()
+        enc = self._cipher(self._algo, self._cfb(iv)).encryptor()
         return enc.update(plaintext) + enc.finalize(), salt
 
     def decrypt(self, ciphertext: bytes, priv_params: bytes, boots: int, time: int) -> bytes:
@@ -131,8 +141,8 @@ class Privacy:
             if len(ciphertext) % 8:
                 raise DecryptionError("DES ciphertext is not a multiple of 8 octets")
             iv = bytes(a ^ b for a, b in zip(self._pre_iv, priv_params))
-            dec = Cipher(self._algo, CBC(iv)).decryptor()
+            dec = self._cipher(self._algo, self._cbc(iv)).decryptor()
         else:
             iv = struct.pack(">II", boots & 0xFFFFFFFF, time & 0xFFFFFFFF) + priv_params
-            dec = Cipher(self._algo, CFB(iv)).decryptor()
+            dec = self._cipher(self._algo, self._cfb(iv)).decryptor()
         return dec.update(ciphertext) + dec.finalize()

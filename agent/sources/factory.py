@@ -15,7 +15,6 @@ from agent.snmp.backends import make_client
 from agent.snmp.endpoints import endpoint_for
 from agent.snmp.protocol import SnmpClientProtocol
 from agent.sources.base import Source
-from agent.sources.host import HostSource
 from agent.sources.snmp import SnmpSource
 
 
@@ -32,6 +31,8 @@ def build_sources(config: AgentConfig, profiles: ProfileSet, *,
     sources: list[Source] = []
     host = config.host
     if host.enabled:
+        from agent.sources.host import HostSource  # psutil loads only for the host source
+
         sources.append(HostSource(host.name or config.agent.id, host.interval or config.agent.interval,
                                   host.labels, host.exclude_fstypes, host.exclude_mountpoints))
     if not config.targets:
