@@ -21,7 +21,6 @@ import subprocess
 import time
 import urllib.parse
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +29,15 @@ import pytest
 import yaml
 from aiohttp import web
 
-from tests.peers.processes import ROOT, Proc, free_tcp_port, http_get, http_post, start_agent, start_collector, wait_until
+from tests.peers.processes import ROOT, Proc, free_tcp_port, http_post, start_agent, start_collector, wait_until
+from tests.peers.prometheus import DASHBOARDS, PROM_DIR, Prometheus, dashboard_queries, panels, start_prometheus, substitute
 
 pytestmark = pytest.mark.integration
 
-PROM_DIR = ROOT / "config" / "prometheus"
 AM_CONFIG = ROOT / "config" / "alertmanager" / "alertmanager.yml"
-DASHBOARDS = sorted((ROOT / "dashboards").glob("[ef][nr]/*.json"))
 AGENT_TOKEN = "prometheus-test-agent-token"
 DEVICES_TOKEN = "prometheus-test-devices-token"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "prometheus-alertmanager"
-
-# Grafana variables replaced before a query runs: multi-value variables by "all", the rest by a default.
-VARIABLES = {"window": "30d", "__rate_interval": "1m", "__interval": "15s", "__range": "1h"}
 
 
 def run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -139,12 +134,6 @@ def test_docker_compose_accepts_the_compose_file() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for panel in dashboard["panels"]:
-        yield panel
-        yield from panel.get("panels", [])
-
-
 @pytest.mark.parametrize("path", DASHBOARDS, ids=[f"{p.parent.name}-{p.stem}" for p in DASHBOARDS])
 def test_a_dashboard_uses_the_datasource_variable_and_sets_units(path: Path) -> None:
     dash = json.loads(path.read_text())
@@ -152,9 +141,9 @@ def test_a_dashboard_uses_the_datasource_variable_and_sets_units(path: Path) -> 
     assert dash["uid"].startswith("tierwatch-")
     variables = {v["name"]: v for v in dash["templating"]["list"]}
     assert variables["DS_PROMETHEUS"]["type"] == "datasource"
-    ids = [p["id"] for p in _panels(dash)]
+    ids = [p["id"] for p in panels(dash)]
     assert len(ids) == len(set(ids))
-    for panel in _panels(dash):
+    for panel in panels(dash):
         if panel["type"] == "row":
             continue
         assert panel["datasource"]["uid"] == "${DS_PROMETHEUS}", panel["title"]
@@ -239,46 +228,12 @@ def _devices_batch(now: float) -> dict[str, Any]:
             "readings": [{"target": t, "metric": m, "labels": lbl, "value": v, "ts": now} for t, m, lbl, v in readings]}
 
 
-def _test_rules(tmp: Path) -> list[str]:
-    """The shipped rules, every group evaluated each second, TargetDown without its hold time."""
-    out = []
-    for path in sorted((PROM_DIR / "rules").glob("*.yml")):
-        doc = yaml.safe_load(path.read_text())
-        for group in doc["groups"]:
-            group["interval"] = "1s"
-            for rule in group["rules"]:
-                if rule.get("alert") == "TargetDown":
-                    rule["for"] = "0s"
-        dest = tmp / path.name
-        dest.write_text(yaml.safe_dump(doc, sort_keys=False))
-        out.append(str(dest))
-    return out
-
-
-class Stack:
-    def __init__(self, prometheus: str, alertmanager_port: int, webhook_port: int, tmp: Path) -> None:
-        self.prometheus = prometheus
+class Stack(Prometheus):
+    def __init__(self, prometheus: Prometheus, alertmanager_port: int, webhook_port: int, tmp: Path) -> None:
+        super().__init__(prometheus.proc, prometheus.url)
         self.alertmanager_port = alertmanager_port
         self.webhook_port = webhook_port
         self.tmp = tmp
-
-    def query(self, expr: str) -> dict[str, Any]:
-        url = f"{self.prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-        status, body, _ = http_get(url)
-        answer = json.loads(body)
-        answer["http_status"] = status
-        return answer
-
-    def groups_evaluated_since(self, since: float) -> bool:
-        status, body, _ = http_get(f"{self.prometheus}/api/v1/rules")
-        groups = json.loads(body)["data"]["groups"] if status == 200 else []
-        stamps = [g.get("lastEvaluation", "") for g in groups]
-        return bool(groups) and all(_rfc3339(s) > since for s in stamps)
-
-    def vector(self, expr: str) -> list[dict[str, Any]]:
-        answer = self.query(expr)
-        assert answer["status"] == "success", answer
-        return answer["data"]["result"]
 
 
 @pytest.fixture(scope="module")
@@ -311,24 +266,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "log": {"level": "warning", "format": "json"}}))
         procs.append(start_agent(agent_cfg, tmp / "agent.log"))
 
-        prom_port, am_port, webhook_port = free_tcp_port(), free_tcp_port(), free_tcp_port()
-        config = yaml.safe_load((PROM_DIR / "prometheus.yml").read_text())
-        config["global"].update({"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"})
-        config["rule_files"] = _test_rules(tmp)
-        config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] = [f"127.0.0.1:{am_port}"]
-        jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-        jobs["tierwatch-collector"]["static_configs"][0]["targets"] = [f"127.0.0.1:{port}"]
-        assert jobs["tierwatch-collector"]["basic_auth"]["username"] == "prometheus"
-        jobs["tierwatch-collector"]["basic_auth"]["password_file"] = str(tmp / "collector.password")
-        config["scrape_configs"] = [jobs["tierwatch-collector"]]
-        (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-        prom = Proc(["prometheus", f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
-                     f"--web.listen-address=127.0.0.1:{prom_port}", "--rules.alert.resend-delay=1s",
-                     "--log.level=warn"], tmp / "prometheus.log")
-        procs.append(prom)
-        stack = Stack(f"http://127.0.0.1:{prom_port}", am_port, webhook_port, tmp)
+        am_port, webhook_port = free_tcp_port(), free_tcp_port()
+        prom = start_prometheus(tmp, port, tmp / "collector.password", am_port)
+        procs.append(prom.proc)
+        stack = Stack(prom, am_port, webhook_port, tmp)
         try:
-            wait_until(lambda: http_get(stack.prometheus + "/-/ready", timeout=1)[0] == 200, 30, what="prometheus ready")
+            stack.wait_ready()
             # the readings, the agent's host and the recording rules all visible in Prometheus
             wait_until(lambda: stack.vector('tierwatch:target_up:placed{target="pdu-a01-b", room="hall-1"}')
                        and stack.vector('tierwatch_host_cpus{target="srv-a01-1"}')
@@ -340,7 +283,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             wait_until(lambda: stack.groups_evaluated_since(data_seen), 30, interval=0.25,
                        what="every rule group evaluated over the data")
         except (TimeoutError, AssertionError) as exc:
-            raise AssertionError(f"{exc}\n--- prometheus log:\n{prom.log()}\n--- collector log:\n{procs[0].log()}\n"
+            raise AssertionError(f"{exc}\n--- prometheus log:\n{prom.proc.log()}\n--- collector log:\n{procs[0].log()}\n"
                                  f"--- agent log:\n{procs[1].log()}") from None
         yield stack
     finally:
@@ -348,44 +291,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             proc.stop()
 
 
-def _rfc3339(stamp: str) -> float:
-    """Prometheus' lastEvaluation (nanosecond RFC 3339, or the zero time before the first run)."""
-    if not stamp or stamp.startswith("0001-"):
-        return 0.0
-    head, _, frac = stamp.rstrip("Z").partition(".")
-    frac = frac.split("+")[0].split("-")[0]
-    return datetime.fromisoformat(head).replace(tzinfo=timezone.utc).timestamp() + float(f"0.{frac or 0}")
-
-
-def _substitute(expr: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        return VARIABLES.get(m.group(1), ".*")
-    return re.sub(r"\$\{?(\w+)(?::\w+)?\}?", repl, expr)
-
-
-def _queries() -> list[tuple[str, str]]:
-    out = []
-    for path in DASHBOARDS:
-        dash = json.loads(path.read_text())
-        for panel in _panels(dash):
-            for t in panel.get("targets", []):
-                out.append((f"{path.parent.name}/{path.stem}: {panel['title']} [{t['refId']}]", t["expr"]))
-        for var in dash["templating"]["list"]:
-            if var["type"] == "query":
-                m = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", var["query"]["query"])
-                assert m, f"{path.name}: variable {var['name']} is not label_values(metric, label)"
-                out.append((f"{path.stem}: variable {var['name']}", f"group by ({m.group(2)}) ({m.group(1)})"))
-    return out
-
-
 def test_every_dashboard_query_parses_and_runs_against_prometheus(stack: Stack) -> None:
-    queries = _queries()
+    queries = dashboard_queries()
     assert len(queries) > 80
     failures = []
     for where, expr in queries:
-        answer = stack.query(_substitute(expr))
+        answer = stack.query(substitute(expr))
         if answer["status"] != "success" or answer.get("warnings"):
-            failures.append(f"{where}: {_substitute(expr)}\n    {answer.get('error') or answer.get('warnings')}")
+            failures.append(f"{where}: {substitute(expr)}\n    {answer.get('error') or answer.get('warnings')}")
     assert failures == []
 
 
