@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,7 @@ async def start_hall(spec: HallSpec, workdir: Path, *, collector: tuple[str, int
         log.info("scenarios_changed", active=[f"{a.name}:{a.target}" for a in book.active])
 
     token = secrets.token_urlsafe(24)
-    runner = web.AppRunner(control_app(book, token, changed), access_log=None)
+    runner = web.AppRunner(control_app(book, token, changed), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, spec.control.address, spec.control.port)
     await site.start()
@@ -75,7 +76,7 @@ async def start_hall(spec: HallSpec, workdir: Path, *, collector: tuple[str, int
     async def forget_control() -> None:
         control_file.unlink(missing_ok=True)        # `tierwatch-demo status` then says no hall runs
 
-    hall._closers.extend([stop_udp, stop_uplinks, runner.cleanup, forget_control])
+    hall._closers.extend([stop_udp, stop_uplinks, runner.cleanup, forget_control])   # closed in reverse order
     log.info("hall_started", hall=spec.hall.name, devices=len(devices), snmp_port=snmp_port, control=url,
              time_scale=spec.hall.time_scale, uplinks={n: u.port for n, u in uplinks.items()})
     return hall
@@ -84,7 +85,13 @@ async def start_hall(spec: HallSpec, workdir: Path, *, collector: tuple[str, int
 async def run_hall(spec: HallSpec, workdir: Path, collector: tuple[str, int]) -> None:
     """The hall in the foreground until cancelled (`tierwatch-demo hall`)."""
     hall = await start_hall(spec, workdir, collector=collector)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):      # an orderly stop, wherever the loop is when it comes
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         await hall.close()
