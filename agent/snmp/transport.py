@@ -14,8 +14,32 @@ import random
 import socket
 from collections.abc import Callable
 
+import structlog
+
 from agent.snmp import messages
 from agent.snmp.errors import BerError, SnmpError, SnmpTimeout
+
+log = structlog.get_logger("agent.snmp")
+
+
+def set_receive_buffer(sock: socket.socket | None, size: int, what: str) -> int:
+    """Ask the kernel for a `size`-byte receive buffer on `sock`; return what it granted (0 if unknown).
+
+    Linux caps the request at net.core.rmem_max (and reports twice what it keeps for bookkeeping),
+    so a burst of answers or traps larger than the granted buffer is dropped in the kernel, where
+    nothing in the process can count it. A buffer granted below the request is therefore logged
+    once per socket with the sysctl that raises it, instead of failing silently under load."""
+    if sock is None:
+        return 0
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+        granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    except OSError:
+        return 0
+    if granted < size:  # Linux reports 2x what it keeps: below the request means it was capped
+        log.warning("udp_receive_buffer_capped", socket=what, requested_bytes=size, granted_bytes=granted,
+                    hint=f"raise net.core.rmem_max to at least {size} (sysctl -w net.core.rmem_max={size})")
+    return granted
 
 Message = messages.CommunityMessage | messages.V3Message
 
@@ -94,11 +118,7 @@ class UdpDispatcher:
                 local = ("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0)
                 tr, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self), local_addr=local,
                                                            family=family)
-                sock = tr.get_extra_info("socket")
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self._recv_buffer)
-                except OSError:
-                    pass
+                set_receive_buffer(tr.get_extra_info("socket"), self._recv_buffer, "snmp_client")
                 self._transports[family] = tr
         return tr
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import structlog
 
 from agent.snmp import ber, messages
 from agent.snmp.errors import BerError
+from agent.snmp.transport import set_receive_buffer
 from agent.traps.notification import Notification, encode_raw_varbinds, from_pdu, response_pdu
 from agent.traps.security import Refused, UsmReceiver
 from agent.traps.senders import NoMatch, SenderDirectory
@@ -79,10 +79,7 @@ class TrapReceiver:
             await self.directory.resolve()
         transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self), local_addr=(host, port))
         self._transport = transport  # type: ignore[assignment]
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER)
+        set_receive_buffer(transport.get_extra_info("socket"), RECV_BUFFER, "traps")
         self.address = transport.get_extra_info("sockname")[:2]
         self._task = asyncio.create_task(self._work(), name="traps")
         log.info("trap_receiver_started", listen=f"{self.address[0]}:{self.address[1]}")
