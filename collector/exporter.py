@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 from collector import names
 from collector.store import SeriesStore, TargetStatus
 from collector.textformat import FamilySpec, Sink, collect_families, label_text, number
-from tierwatch_common.models import Outcome
+from tierwatch_common.models import Labels, Outcome
 from tierwatch_common.vocabulary import HEALTHS, STATUSES, counts_as_up
 
 STEP_SERIES = 20_000  # series written between two pauses of a scrape (about 1 ms)
@@ -60,11 +60,20 @@ def target_samples(o: Outcome) -> tuple[list[tuple[tuple[str, ...], float]], ...
             [((), o.duration)], [((), o.started_at)], [((), float(o.readings))], [((), float(o.varbinds))])
 
 
-def target_lines(target: str, st: TargetStatus) -> tuple[bytes, ...]:
+def target_labels(spec: FamilySpec, target: str, st: TargetStatus, placed: Labels,
+                  extra: tuple[str, ...]) -> list[tuple[str, str]]:
+    """One sample's labels: target and agent, the target's place in the hall model (room, row,
+    rack, feed, ...: so `tierwatch_target_up` can be filtered by rack without a join), then the
+    family's own labels."""
+    return [(spec.labels[0], target), (spec.labels[1], st.agent), *placed,
+            *zip(spec.labels[2:], extra)]
+
+
+def target_lines(target: str, st: TargetStatus, placed: Labels = ()) -> tuple[bytes, ...]:
     """A target's lines, one piece per family of TARGET_FAMILIES."""
     out = []
     for spec, samples in zip(TARGET_FAMILIES, target_samples(st.outcome)):
-        out.append("".join(f"{spec.name}{label_text(list(zip(spec.labels, (target, st.agent, *extra))))} "
+        out.append("".join(f"{spec.name}{label_text(target_labels(spec, target, st, placed, extra))} "
                            f"{number(value)}\n" for extra, value in samples).encode())
     return tuple(out)
 
@@ -114,18 +123,19 @@ class ReadingsExporter(Collector):
         for target, st in targets:
             hit = cache.get(target)
             if hit is None or hit[0] is not st:
-                hit = cache[target] = (st, target_lines(target, st))
+                hit = cache[target] = (st, target_lines(target, st, self.store.node_labels.get(target, ())))
             rendered.append(hit[1])
         for k, spec in enumerate(TARGET_FAMILIES):
-            sink.rendered(spec, [lines[k] for lines in rendered], partial(_target_family, k, spec, targets))
+            sink.rendered(spec, [lines[k] for lines in rendered],
+                          partial(_target_family, k, spec, targets, self.store.node_labels))
         sink.add(LIVE, (), float(self.store.live_series))
         sink.add(EXPIRED, (), float(self.store.expired_total))
         for agent, at in sorted(self.store.agents.items()):
             sink.add(SEEN, (agent,), at)
 
 
-def _target_family(k: int, spec: FamilySpec, targets: list[tuple[str, TargetStatus]]
-                   ) -> Iterator[tuple[dict[str, str], float]]:
+def _target_family(k: int, spec: FamilySpec, targets: list[tuple[str, TargetStatus]],
+                   placed: dict[str, Labels]) -> Iterator[tuple[dict[str, str], float]]:
     for target, st in targets:
         for extra, value in target_samples(st.outcome)[k]:
-            yield dict(zip(spec.labels, (target, st.agent, *extra))), value
+            yield dict(target_labels(spec, target, st, placed.get(target, ()), extra)), value

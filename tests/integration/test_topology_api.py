@@ -89,6 +89,14 @@ async def test_metrics_carry_failover_headroom_and_dual_cord_from_the_live_readi
         "feed": "A", "ups": "ups-a", "panel": "panel-a", "rack": "r03", "row": "a", "room": "hall-1"}
     ups = next(dict(k) for k in samples(text, "tierwatch_ups_output_power_watts") if dict(k)["target"] == "ups-a")
     assert ups["target"] == ups["ups"] == "ups-a" and ups["feed"] == "A" and "rack" not in ups
+    # the collector's own per-target series carry the same place, so a rack's targets filter without a join
+    up = {dict(k)["target"]: dict(k) for k in samples(text, "tierwatch_target_up")}
+    assert {k: up["pdu-r03-a"][k] for k in ("agent", "feed", "ups", "panel", "rack", "row", "room")} == {
+        "agent": "row-a-01", "feed": "A", "ups": "ups-a", "panel": "panel-a", "rack": "r03", "row": "a",
+        "room": "hall-1"}
+    status_labels = next(dict(k) for k in samples(text, "tierwatch_target_poll_status")
+                         if dict(k)["target"] == "pdu-r03-a" and dict(k)["status"] == "ok")
+    assert status_labels["rack"] == "r03"
     info = samples(text, "tierwatch_topology_node_info")
     pdu = next(dict(k) for k in info if dict(k)["node"] == "pdu-r03-a")
     assert (pdu["feed"], pdu["ups"], pdu["rack"], pdu["room"], pdu["pdu"]) == ("A", "ups-a", "r03", "hall-1", "pdu-r03-a")
