@@ -10,6 +10,7 @@ LOAD_WATTS = PREFIX + "capacity_load_watts"
 CAPACITY_WATTS = PREFIX + "capacity_available_watts"
 DUAL_CORD = PREFIX + "server_dual_cord_compliant"
 NODE_INFO = PREFIX + "topology_node_info"
+PDU_RATED = PREFIX + "topology_pdu_rated_current_amperes"
 UPSTREAM_DOWN = PREFIX + "topology_upstream_down"
 
 L_RACK, L_PHASE, L_FEED, L_RATING_SOURCE = "rack", "phase", "feed", "rating_source"

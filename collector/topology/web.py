@@ -79,6 +79,13 @@ class TopologyExporter(Collector):
         for node in hall.nodes.values():
             info.add_metric([node.target, node.name, node.kind, *(node_labels(hall, node.name)[k] for k in LABELS)], 1)
         yield info
+        rated = GaugeMetricFamily(n.PDU_RATED, "Breaker rating per phase configured for the PDU in the hall "
+                                  "model (rated_amperes), for the alert rules of PDUs that report none.",
+                                  labels=[n.L_TARGET, n.L_NODE])
+        for name, pdu in sorted(hall.topo.pdus.items()):
+            if pdu.rated_amperes is not None:
+                rated.add_metric([hall.nodes[name].target, name], pdu.rated_amperes)
+        yield rated
         out = out_nodes(hall, view)
         up = GaugeMetricFamily(n.UPSTREAM_DOWN, "1 for a target or group below a node that is down: its "
                                "alerts are explained by that cause.", labels=[n.L_TARGET, n.L_GROUP, n.L_CAUSE])

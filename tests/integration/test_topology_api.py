@@ -97,6 +97,8 @@ async def test_metrics_carry_failover_headroom_and_dual_cord_from_the_live_readi
     status_labels = next(dict(k) for k in samples(text, "tierwatch_target_poll_status")
                          if dict(k)["target"] == "pdu-r03-a" and dict(k)["status"] == "ok")
     assert status_labels["rack"] == "r03"
+    rated = {dict(k)["target"]: v for k, v in samples(text, "tierwatch_topology_pdu_rated_current_amperes").items()}
+    assert rated["pdu-r03-a"] == 16.0
     info = samples(text, "tierwatch_topology_node_info")
     pdu = next(dict(k) for k in info if dict(k)["node"] == "pdu-r03-a")
     assert (pdu["feed"], pdu["ups"], pdu["rack"], pdu["room"], pdu["pdu"]) == ("A", "ups-a", "r03", "hall-1", "pdu-r03-a")
