@@ -10,6 +10,8 @@ Several readers (fan-out to an HA pair) each keep their own cursor: `next_batch(
 offers the oldest batch after `seq` (formed batches keep their content, so every reader gets
 the same batch under the same seq), `ack_through(seq)` removes every batch up to `seq` once all
 readers are past it, and `wait_put(since)` waits for a `put` after the `puts` count `since`.
+Each reader's cursor is kept with `set_cursor(reader, seq)` and read back with `cursors()`, so an
+agent that restarts resumes every reader where it was.
 
 `MemoryOutbox` keeps everything in memory (lost on restart); the durable spool
 implements the same protocol.
@@ -53,6 +55,12 @@ class Outbox(Protocol):
 
     async def ack_through(self, seq: int) -> None:
         """Remove every formed batch whose seq is `seq` or less."""
+
+    async def cursors(self) -> dict[str, int]:
+        """Each reader's cursor (the last seq it acknowledged) as `set_cursor` left it."""
+
+    async def set_cursor(self, reader: str, seq: int) -> None:
+        """Move `reader`'s cursor forward to `seq` (never back)."""
 
     @property
     def puts(self) -> int:
@@ -102,6 +110,7 @@ class MemoryOutbox(PutSignal):
         self._next_seq = first_seq if first_seq is not None else int(time.time() * 1000)
         self._event = asyncio.Event()
         self._dropped = 0
+        self._cursors: dict[str, int] = {}
         super().__init__()
 
     async def put(self, outcomes: list[Outcome], readings: list[Reading],
@@ -146,6 +155,12 @@ class MemoryOutbox(PutSignal):
             self._formed.popleft()
         if not self._items and not self._formed:
             self._event.clear()
+
+    async def cursors(self) -> dict[str, int]:
+        return dict(self._cursors)
+
+    async def set_cursor(self, reader: str, seq: int) -> None:
+        self._cursors[reader] = max(seq, self._cursors.get(reader, seq))
 
     async def wait_nonempty(self) -> None:
         if self._items or self._formed:

@@ -71,7 +71,9 @@ class Sender:
     leaves the outbox once every URL acknowledged it, or once the URLs that have not have been
     failing for `fan_out_wait` seconds or more (given up on: they no longer hold batches in the
     outbox). A URL that answers again resumes from its cursor: it receives every batch it missed
-    that is still spooled, oldest first, then the new ones.
+    that is still spooled, oldest first, then the new ones. Cursors are kept in the outbox under
+    each URL (the spool persists them), so after an agent restart the same holds: the collector
+    that was behind gets what it missed, the other is not sent again what it acknowledged.
     """
 
     def __init__(self, link: CollectorLink, agent: str, interval: float, outbox: Outbox,
@@ -184,6 +186,9 @@ class Sender:
 
     async def _fan_out(self, session: aiohttp.ClientSession) -> None:
         """One delivery loop per URL, owned here: cancelled and awaited together."""
+        stored = await self.outbox.cursors()
+        self._cursor = {i: stored[url] for i, url in enumerate(self.link.urls) if url in stored}
+        self._first_settled = max(self._cursor.values(), default=-1)
         tasks = [asyncio.create_task(self._deliver_to(session, i), name=f"fan-out-{i}")
                  for i in range(len(self.link.urls))]
         try:
@@ -223,6 +228,7 @@ class Sender:
                 self._gave_up.discard(i)
                 log.warning("fan_out_target_recovered", collector=self.link.urls[i], resumes_at=batch.seq)
             self._cursor[i] = batch.seq
+            await self.outbox.set_cursor(self.link.urls[i], batch.seq)
             if batch.seq > self._first_settled:
                 self._first_settled = batch.seq
                 if result == "rejected":

@@ -9,6 +9,8 @@ Layout (one file, `spool.path`):
   outcomes, readings and metric metadata. A batch row is deleted only by `ack(seq)`.
 - `state`: the next seq and the dropped-items counter, both persisted.
 - `metric_meta`: type and help of every metric seen, for the batches' `metrics` field.
+- `cursors` (fan-out): the last seq each collector URL acknowledged, so a restarted agent resumes
+  each collector where it was; a cursor write lost (power cut, full disk) only re-offers batches.
 - `produced` (only with `journal_produced`): the key of every reading and outcome ever put,
   written in the same transaction as its item, for fault runs that account for every reading.
 
@@ -67,6 +69,7 @@ CREATE TABLE IF NOT EXISTS batches (
     first_item INTEGER NOT NULL, last_item INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS metric_meta (name TEXT PRIMARY KEY, type TEXT NOT NULL, help TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cursors (reader TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS produced (
     item_id INTEGER NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, metric TEXT NOT NULL,
     labels TEXT NOT NULL, ts REAL NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);
@@ -362,8 +365,22 @@ class Spool(PutSignal):
 
     async def ack_through(self, seq: int) -> None:
         await self._ack_or_wait(seq, True)
-        if self._rows == 0:
-            self._event.clear()
+
+    async def cursors(self) -> dict[str, int]:
+        return dict(await self._run(lambda: self._conn().execute("SELECT reader, seq FROM cursors").fetchall()))
+
+    async def set_cursor(self, reader: str, seq: int) -> None:
+        try:
+            await self._run(self._set_cursor, reader, seq)
+        except sqlite3.OperationalError as exc:
+            if not disk_full(exc):
+                raise
+            return  # the sender still holds it; after a restart those batches are offered again
+        self._schedule_checkpoint()
+
+    def _set_cursor(self, reader: str, seq: int) -> None:
+        self._conn().execute("INSERT INTO cursors VALUES (?, ?) ON CONFLICT (reader) DO UPDATE SET seq = excluded.seq "
+                             "WHERE excluded.seq > cursors.seq", (reader, seq))
 
     def _ack(self, seq: int, through: bool = False) -> None:
         db = self._conn()

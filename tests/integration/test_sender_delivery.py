@@ -8,12 +8,15 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 
-from agent.outbox import MemoryOutbox
+from agent.config import SpoolSettings
+from agent.outbox import MemoryOutbox, Outbox
+from agent.spool import Spool
 from tests.peers.collector_app import base_url
 from tests.peers.sender import sending
 from tierwatch_common.models import Outcome, Reading
@@ -69,7 +72,7 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_tcp_port()}"
 
 
-async def put(outbox: MemoryOutbox, i: int) -> None:
+async def put(outbox: Outbox, i: int) -> None:
     ts = time.time()
     await outbox.put([Outcome("pdu-a", "ok", ts, 0.01, 1.0, 1, "ok")],
                      [Reading("pdu-a", "tierwatch_test_value", (), float(i), ts)], {})
@@ -195,3 +198,35 @@ async def test_a_collector_that_comes_back_receives_every_batch_it_missed_then_t
             await until(lambda: outbox.stats().depth_items == 0)
             await put(outbox, 6)
             await until(lambda: steady.seqs == returning.seqs == [1, 2, 3, 4, 5, 6, 7])
+
+
+@pytest.mark.parametrize("order", ["same", "reversed"])
+async def test_after_an_agent_restart_the_lagging_collector_gets_what_it_missed_and_the_other_nothing_twice(
+        serving: Serving, tmp_path: Path, order: str) -> None:
+    """Pins "fan-out cursors kept in memory only": a restarted agent used to start both collectors
+    from the oldest spooled batch, so the one that was current got the whole backlog a second time
+    (duplicates for its ledger) before anything new. The spool now keeps each URL's cursor."""
+    def open_spool() -> Spool:
+        return Spool(SpoolSettings.model_validate({"path": str(tmp_path / "spool.sqlite"), "fsync": "batch"}))
+
+    lagging = StandIn(status=503)
+    async with serving(StandIn()) as current, serving(lagging):
+        urls = [current.url, lagging.url]
+        spool = open_spool()
+        async with sending(urls, spool, fan_out=True, batch_max_readings=1):
+            for i in range(6):
+                await put(spool, i)
+                await until(lambda: len(current.seqs) == i + 1)
+        await spool.close()                                  # the agent stops
+        missed = list(current.seqs)
+        assert lagging.seqs == [] and len(set(missed)) == 6
+
+        lagging.status = 200                                 # its partner answers again
+        spool = open_spool()                                 # the agent starts again on the same spool
+        again = urls if order == "same" else urls[::-1]      # cursors follow the URL, not its position
+        async with sending(again, spool, fan_out=True, batch_max_readings=1):
+            await until(lambda: lagging.seqs == missed)
+            await put(spool, 6)
+            await until(lambda: len(lagging.seqs) == 7 and spool.stats().depth_items == 0)
+        await spool.close()
+        assert current.seqs == [*missed, lagging.seqs[6]]    # nothing sent to it twice

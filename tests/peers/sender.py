@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from agent.config import CollectorLink
-from agent.outbox import MemoryOutbox
+from agent.outbox import Outbox
 from agent.sender import Sender
 
 
 @contextlib.asynccontextmanager
-async def sending(urls: list[str], outbox: MemoryOutbox, **link: Any) -> AsyncIterator[Sender]:
+async def sending(urls: list[str], outbox: Outbox, **link: Any) -> AsyncIterator[Sender]:
     settings = {"urls": urls, "token": "t0k3n-for-tests", "backoff_initial": 0.05, "backoff_max": 0.2,
                 "timeout": 2.0, **link}
     sender = Sender(CollectorLink.model_validate(settings), "row-a-01", 1.0, outbox)

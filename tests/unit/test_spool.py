@@ -206,6 +206,17 @@ async def test_two_readers_each_get_every_batch_from_their_own_cursor_and_ack_th
     await s.close()
 
 
+async def test_reader_cursors_survive_a_restart_and_never_move_back(tmp_path: Path) -> None:
+    s = spool(tmp_path)
+    await s.set_cursor("https://collector-a:9847", 7)
+    await s.set_cursor("https://collector-b:9847", 3)
+    await s.set_cursor("https://collector-a:9847", 5)  # an older acknowledgement, late
+    await s.close()
+    again = spool(tmp_path)
+    assert await again.cursors() == {"https://collector-a:9847": 7, "https://collector-b:9847": 3}
+    await again.close()
+
+
 async def test_fsync_batch_checkpoints_on_a_timer_so_the_last_writes_of_a_quiet_period_reach_the_database_file(
         tmp_path: Path) -> None:
     """Pins "`spool.fsync: batch` checkpoints only on a later spool operation": the last writes

@@ -60,6 +60,7 @@ async def test_a_full_disk_keeps_polls_flowing_counts_what_was_not_stored_and_re
     assert spool.stats().dropped_total == spool.unstored
     first = await spool.next_batch(10_000)       # a batch formed before still goes out
     assert first == formed and first is not None
+    await spool.set_cursor("https://collector-a:9847", first.seq)  # never raises either
 
     filler.unlink()                              # space comes back
     await spool.put(*poll(100), META)
