@@ -50,7 +50,7 @@ import structlog
 from agent.config import SpoolSettings
 from agent.outbox import OutboxStats, PendingBatch, PutSignal
 from tierwatch_common.models import MetricInfo, Outcome, Reading, canonical_labels, journal_rows
-from tierwatch_common.sqlitedurability import CHECKPOINT_EVERY, SYNCHRONOUS, disk_full
+from tierwatch_common.sqlitedurability import CHECKPOINT_EVERY, SYNCHRONOUS, disk_full, rollback
 
 log = structlog.get_logger("agent.spool")
 
@@ -207,8 +207,7 @@ class Spool(PutSignal):
                 db.execute("UPDATE state SET value=? WHERE key='dropped'", (self._dropped,))
             db.execute("COMMIT")
         except BaseException:
-            if db.in_transaction:  # SQLite may have rolled back itself (disk full)
-                db.execute("ROLLBACK")
+            rollback(db)
             self._reload_totals(db)
             self._dropped = max(self._dropped, dropped_before)  # keep the unstored count
             raise
@@ -331,8 +330,7 @@ class Spool(PutSignal):
             db.execute("UPDATE state SET value=? WHERE key='next_seq'", (seq + 1,))
             db.execute("COMMIT")
         except BaseException:
-            if db.in_transaction:  # SQLite may have rolled back itself (disk full)
-                db.execute("ROLLBACK")
+            rollback(db)
             raise
         self._bytes += len(batch_body) - size
         self._rows -= len(items) - 1

@@ -24,6 +24,7 @@ from collector.ledger import SqliteSeqLedger
 from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
 from collector.reports import CONTENT_TYPES, FORMATS, make_report, period_from
 from collector.skew import ClockSkew
+from collector.statehealth import RETRY_EVERY, StateHealth
 from collector.store import SeriesStore
 from collector.topology.web import TopologyExporter, capacity_warnings, setup_topology
 from tierwatch_common.models import Batch
@@ -70,6 +71,25 @@ async def _checkpointer(paths: list[Path], app: web.Application) -> AsyncIterato
                     await asyncio.to_thread(checkpoint_file, path)
 
     task = asyncio.create_task(loop(), name="state-checkpointer")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _state_retry(app: web.Application) -> AsyncIterator[None]:
+    """Write what the ledger and the audit log hold in memory after a failed write (a full disk),
+    every second, so they catch up by themselves once space returns, even with no traffic. (The
+    availability store retries at each of its heartbeats.)"""
+    ledger, audit = app[INGEST_KEY].ledger, app[AUDIT_KEY]
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(RETRY_EVERY)
+            ledger.flush()
+            await audit.flush()
+
+    task = asyncio.create_task(loop(), name="state-retry")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -143,7 +163,8 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     access = AccessControl(config.web, operators)
     state_dir = Path(config.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    audit = AuditLog(state_dir / "audit.sqlite")
+    health = StateHealth(registry)
+    audit = AuditLog(state_dir / "audit.sqlite", health)
     app = web.Application(client_max_size=config.ingest.max_body_bytes + 1,
                           middlewares=[access.middleware(), audit_middleware(audit)])
     app[ACCESS_KEY] = access
@@ -162,7 +183,8 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
 
     engine = setup_availability(app, config.effective_availability(),
                                 db_path=str(state_dir / "availability.sqlite"),
-                                authenticate=authenticate, registry=registry, fsync=config.state_fsync)
+                                authenticate=authenticate, registry=registry, fsync=config.state_fsync,
+                                health=health)
     hall = config.hall()
     if hall is not None:
         setup_topology(app, hall, store, engine)
@@ -183,8 +205,9 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         tokens={t.digest(): agent for agent, t in config.agents.items()},
         store=store, metrics=IngestMetrics(registry), observe=observe,
         ledger=SqliteSeqLedger(state_dir / "ledger.sqlite", journal=config.ingest.journal_applied,
-                               fsync=config.state_fsync))
+                               fsync=config.state_fsync, health=health))
     app.cleanup_ctx.append(_sweeper)
+    app.cleanup_ctx.append(_state_retry)
     if config.state_fsync == "batch":
         app.cleanup_ctx.append(partial(_checkpointer, [state_dir / "ledger.sqlite", state_dir / "availability.sqlite"]))
     app.on_cleanup.append(_close_ledger)

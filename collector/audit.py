@@ -2,7 +2,7 @@
 
 Kept in its own SQLite file (``state_dir/audit.sqlite``, WAL, one row per act, never updated or
 deleted), written by a middleware around the maintenance API after the act succeeded, so the log
-holds exactly what was done. Read by ``GET /api/v1/audit``, the status page and the reports.
+holds exactly what was done. On a full disk an act waits in memory until it can be written. Read by ``GET /api/v1/audit``, the status page and the reports.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ import structlog
 from aiohttp import web
 
 from collector.access import principal_of
+from collector.statehealth import StateHealth
+from tierwatch_common.sqlitedurability import rollback
 
 log = structlog.get_logger(__name__)
 
@@ -50,33 +53,69 @@ class AuditEntry:
 
 
 class AuditLog:
-    def __init__(self, path: str | Path) -> None:
+    """The log's database. An act that cannot be written (a full disk) waits in memory, is listed
+    with the others meanwhile, and is written with the next act or by the app's retry timer."""
+
+    def __init__(self, path: str | Path, health: StateHealth | None = None) -> None:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
         self._lock = asyncio.Lock()
+        self._health = health if health is not None else StateHealth()
+        self._unwritten: list[AuditEntry] = []
 
-    def append(self, e: AuditEntry) -> None:
-        self._db.execute(
-            "INSERT INTO audit (at, who, role, action, window_id, services, reason, forced, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (e.at, e.who, e.role, e.action, e.window_id, json.dumps(list(e.services)), e.reason, int(e.forced),
-             e.detail))
+    @property
+    def unwritten(self) -> int:
+        return len(self._unwritten)
+
+    def append(self, *entries: AuditEntry) -> None:
+        """Write `entries` in one transaction (blocking)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO audit (at, who, role, action, window_id, services, reason, forced, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(e.at, e.who, e.role, e.action, e.window_id, json.dumps(list(e.services)), e.reason, int(e.forced),
+                  e.detail) for e in entries])
+            db.execute("COMMIT")
+        except BaseException:
+            rollback(db)
+            raise
 
     def entries(self, start: float | None = None, end: float | None = None, limit: int | None = None) -> list[AuditEntry]:
+        lo, hi = (start if start is not None else -1e308, end if end is not None else 1e308)
         sql = "SELECT at, who, role, action, window_id, services, reason, forced, detail FROM audit WHERE at >= ? AND at < ?"
         sql += " ORDER BY at DESC, id DESC" + (f" LIMIT {int(limit)}" if limit else "")
-        rows = self._db.execute(sql, (start if start is not None else -1e308, end if end is not None else 1e308))
-        return [AuditEntry(at, who, role, action, wid, tuple(json.loads(services)), reason, bool(forced), detail or "")
-                for at, who, role, action, wid, services, reason, forced, detail in rows]
+        rows = self._db.execute(sql, (lo, hi))
+        stored = [AuditEntry(at, who, role, action, wid, tuple(json.loads(services)), reason, bool(forced), detail or "")
+                  for at, who, role, action, wid, services, reason, forced, detail in rows]
+        waiting = [e for e in reversed(list(self._unwritten)) if lo <= e.at < hi]
+        if not waiting:
+            return stored
+        both = sorted(waiting + stored, key=lambda e: e.at, reverse=True)  # stable: newest act first
+        return both[:limit] if limit else both
 
     async def record(self, entry: AuditEntry) -> None:
         async with self._lock:
-            await asyncio.to_thread(self.append, entry)
+            self._unwritten.append(entry)
+            await self._write_waiting()
         log.info("maintenance_audited", who=entry.who, action=entry.action, window=entry.window_id,
                  services=list(entry.services), forced=entry.forced)
+
+    async def flush(self) -> None:
+        """Write what waits, if anything (the app's retry timer calls it)."""
+        if self._unwritten:
+            async with self._lock:
+                await self._write_waiting()
+
+    async def _write_waiting(self) -> None:
+        waiting = list(self._unwritten)
+        if waiting and await asyncio.to_thread(self._health.attempt, "audit", partial(self.append, *waiting),
+                                               len(waiting), self.path):
+            del self._unwritten[:len(waiting)]
 
     def close(self) -> None:
         self._db.close()

@@ -23,3 +23,8 @@ INGEST_LATENCY = "tierwatch_collector_ingest_duration_seconds"
 AGENT_LAST_SEEN = "tierwatch_collector_agent_last_batch_timestamp_seconds"
 AGENT_CLOCK_OFFSET = "tierwatch_collector_agent_clock_offset_seconds"
 BUILD_INFO = "tierwatch_collector_build"
+
+# State databases (ledger, availability store, audit log): see collector/statehealth.py.
+STATE_WRITE_ERRORS = "tierwatch_collector_state_write_errors"  # counter: _total added by prometheus-client
+STATE_DEGRADED = "tierwatch_collector_state_degraded"
+STATE_UNWRITTEN = "tierwatch_collector_state_unwritten_records"

@@ -11,7 +11,7 @@ from tests import hypothesis_profiles  # noqa: F401  (registers and loads the ci
 
 # Session-wide peers, defined once here so every module shares one running snmpd / snmpsim; the
 # collector on loopback through pytest-aiohttp's aiohttp_server (tests.peers.collector_app).
-pytest_plugins = ["tests.peers.snmpd", "tests.peers.snmpsim", "tests.peers.collector_app"]
+pytest_plugins = ["tests.peers.snmpd", "tests.peers.snmpsim", "tests.peers.collector_app", "tests.peers.small_disk"]
 
 SHARED_DEVICES = Path(__file__).resolve().parents[1].parent / "shared" / "devices"
 

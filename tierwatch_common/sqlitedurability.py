@@ -18,6 +18,12 @@ def disk_full(exc: sqlite3.Error) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 
+def rollback(db: sqlite3.Connection) -> None:
+    """Undo a failed transaction; SQLite may already have rolled it back itself (disk full)."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
 def checkpoint_file(path: str | Path) -> bool:
     """Checkpoint the WAL of the database at `path` from a connection of its own (blocking: run it
     in a worker thread). False when the disk is full or the database is busy."""

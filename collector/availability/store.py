@@ -13,7 +13,7 @@ from pathlib import Path
 
 from collector.availability.maintenance import MaintenanceWindow
 from collector.availability.records import FlushBatch, LoadedState, StoredService
-from tierwatch_common.sqlitedurability import SYNCHRONOUS, Fsync
+from tierwatch_common.sqlitedurability import SYNCHRONOUS, Fsync, rollback
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL);
@@ -92,8 +92,10 @@ class AvailabilityStore:
             stored.recent = [(t, b, reasons.get(t) or "") for t, b in zip(times, buckets)]
 
     def write(self, batch: FlushBatch) -> None:
-        """Persist one batch and its heartbeat atomically."""
+        """Persist one batch and its heartbeat atomically. If it fails (a full disk), nothing of it
+        is kept, not even the ids of services it inserted: the same batch can be written again."""
         db = self.db
+        added: list[str] = []           # forgotten again if the transaction fails
         db.execute("BEGIN IMMEDIATE")
         try:
             for name, kind, created, last_at, staleness, floor in batch.services:
@@ -103,6 +105,7 @@ class AvailabilityStore:
                                      "VALUES (?, ?, ?, ?, ?, ?)", (name, kind, created, last_at,
                                                                     _to_db(staleness), floor))
                     self._ids[name] = int(cur.lastrowid or 0)
+                    added.append(name)
                 else:
                     db.execute("UPDATE services SET last_at = ?, staleness = ?, floor = ? WHERE id = ?",
                                (last_at, _to_db(staleness), floor, sid))
@@ -120,7 +123,9 @@ class AvailabilityStore:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('heartbeat', ?)", (batch.heartbeat,))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
+            for name in added:
+                del self._ids[name]
             raise
 
     def close(self) -> None:

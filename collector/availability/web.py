@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 import structlog
 from aiohttp import web
@@ -25,35 +26,37 @@ from collector.availability.restore import open_engine
 from collector.availability.settings import AvailabilitySettings
 from collector.availability.store import AvailabilityStore
 from collector.exposition import expose
+from collector.statehealth import StateHealth
 from tierwatch_common.sqlitedurability import Fsync
 
 log = structlog.get_logger(__name__)
 
 
 class Persister:
-    """Writes the engine's changes to the store, one batch at a time, off the event loop."""
+    """Writes the engine's changes to the store, one batch at a time, off the event loop.
 
-    def __init__(self, engine: AvailabilityEngine, store: AvailabilityStore) -> None:
+    A batch the store cannot write (a full disk) goes back to the engine, which keeps computing
+    from memory; the next beat writes it with whatever came since, so nothing is lost while the
+    process lives and the store catches up by itself once space returns (`StateHealth` counts
+    the failures and logs the change).
+    """
+
+    def __init__(self, engine: AvailabilityEngine, store: AvailabilityStore,
+                 health: StateHealth | None = None) -> None:
         self.engine = engine
         self.store = store
+        self.health = health if health is not None else StateHealth()
         self._lock = asyncio.Lock()
-        self.failures = 0
 
     async def flush(self) -> None:
         async with self._lock:
             batch = self.engine.drain()
             began = time.perf_counter()
-            try:
-                await asyncio.to_thread(self.store.write, batch)
-            except Exception as exc:   # noqa: BLE001 - keep the batch, try again on the next beat
+            written = await asyncio.to_thread(self.health.attempt, "availability", partial(self.store.write, batch),
+                                              len(batch), self.store.path)
+            if not written:            # keep the batch, try again on the next beat
                 self.engine.requeue(batch)
-                self.failures += 1
-                if self.failures == 1:
-                    log.error("availability_write_failed", error=str(exc), path=self.store.path)
                 return
-            if self.failures:
-                log.info("availability_write_recovered", failed_attempts=self.failures)
-                self.failures = 0
             elapsed = time.perf_counter() - began
             if elapsed > 0.5:
                 log.warning("availability_write_slow", seconds=round(elapsed, 3), rows=len(batch.rows))
@@ -65,10 +68,11 @@ PERSISTER_KEY = web.AppKey("availability_persister", Persister)
 
 def setup_availability(app: web.Application, settings: AvailabilitySettings, *, db_path: str,
                        authenticate: Callable[[web.Request], str | None],
-                       registry: CollectorRegistry, fsync: Fsync = "batch") -> AvailabilityEngine:
+                       registry: CollectorRegistry, fsync: Fsync = "batch",
+                       health: StateHealth | None = None) -> AvailabilityEngine:
     """Add the availability engine to ``app``; return it (call ``engine.observe`` per outcome)."""
     engine = AvailabilityEngine(settings)
-    persister = Persister(engine, AvailabilityStore(db_path, fsync))
+    persister = Persister(engine, AvailabilityStore(db_path, fsync), health)
     app[ENGINE_KEY] = engine
     app[PERSISTER_KEY] = persister
     expose(registry, AvailabilityExporter(engine))

@@ -1,4 +1,4 @@
-"""The spool on a file system that fills up: a small tmpfs mounted for the test, unmounted after.
+"""The spool on a file system that fills up: a small tmpfs mounted for the test (tests/peers/small_disk.py).
 
 Pins the durability defect: on ENOSPC a put raised, so the poll that made it was lost without a
 count and the sender stopped; now polling goes on, what could not be stored is counted, and the
@@ -7,31 +7,14 @@ spool stores again by itself once space returns.
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from agent.config import SpoolSettings
 from agent.spool import Spool
+from tests.peers.small_disk import fill
 from tierwatch_common.models import MetricInfo, Outcome, Reading
 
 META = {"tierwatch_test_value": MetricInfo("gauge", "A test value.")}
-
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def poll(i: int) -> tuple[list[Outcome], list[Reading]]:
@@ -46,14 +29,7 @@ async def test_a_full_disk_keeps_polls_flowing_counts_what_was_not_stored_and_re
     spool = Spool(SpoolSettings.model_validate({"path": str(small_disk / "spool.db"), "fsync": "always"}))
     await spool.put(*poll(0), META)
     formed = await spool.next_batch(10_000)
-    filler = small_disk / "filler"
-    with open(filler, "wb") as f:  # take every byte left
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-        except OSError:
-            pass
+    filler = fill(small_disk)                    # take every byte left
     for i in range(1, 40):
         await spool.put(*poll(i), META)          # never raises
     assert spool.full and spool.unstored > 0
