@@ -12,6 +12,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from collector.pages.reasons import say
+
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
 NNBSP = "\u202f"            # narrow no-break space (French thousands and before %)
@@ -54,6 +56,7 @@ TEXT: dict[str, tuple[str, str]] = {   # key → (fr, en)
     "no_data": ("pas de données", "no data"),
     "overspent": ("dépassé de {d}", "overspent by {d}"),
     "language": ("Langue", "Language"),
+    "colon": ("\u00a0:", ":"),            # French: a no-break space before the colon
     "members": ("Membres", "Members"),
     "rule": ("Règle", "Rule"),
     # states
@@ -131,6 +134,10 @@ class Words:
         pair = TEXT.get(key)
         text = key if pair is None else pair[self._i]
         return text.format(**values) if values else text
+
+    def reason(self, text: str) -> str:
+        """A reason from the engine or an agent, said in this language (see pages/reasons.py)."""
+        return say(text, self.lang)
 
     def window(self, name: str) -> str:
         """A window's name as people say it: ``30d`` → ``30 j`` / ``30 d``, ``month`` → ``mois``."""

@@ -66,7 +66,7 @@ def summary_header(t: Words) -> list[str]:
 
 def incident_rows(report: Report, t: Words) -> list[list[str]]:
     return [[s.name, t.when(i.start), t.when(i.end) + (" …" if i.ongoing else ""), t.duration(i.duration),
-             t("planned") if i.planned else t("unplanned"), i.reason] for s, i in report.incidents]
+             t("planned") if i.planned else t("unplanned"), t.reason(i.reason)] for s, i in report.incidents]
 
 
 def maintenance_rows(report: Report, audit: list[AuditEntry], t: Words) -> list[list[str]]:

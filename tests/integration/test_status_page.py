@@ -94,9 +94,11 @@ async def test_the_status_page_shows_states_in_colour_maintenance_and_devices_do
     assert fr["rows"]["crac-2"]["state"] == "maintenance" and fr["rows"]["crac-2"]["colour"] == COLOURS["maintenance"]
     assert fr["rows"]["pdu-a01-a"]["state"] == "ok" and fr["rows"]["pdu-a01-a"]["colour"] == COLOURS["ok"]
     assert fr["rows"]["pdu-a01-a"]["text"] == "opérationnel" and en["rows"]["pdu-a01-a"]["text"] == "up"
-    assert any("rack-a01-power" in d and "pdu-a01-b" in d for d in fr["degraded"]), fr["degraded"]
+    # reasons are said in the reader's language (French: the state word, a no-break space before the colon)
+    assert any("rack-a01-power" in d and "pdu-a01-b\u00a0: en panne" in d for d in fr["degraded"]), fr["degraded"]
+    assert any("rack-a01-power" in d and "pdu-a01-b: down" in d for d in en["degraded"]), en["degraded"]
     assert fr["rows"]["ups-2n"]["state"] == "ok" and fr["rows"]["ups-2n"]["text"] == "nominal"
-    assert any("ups-2n" in w and "ups-c: ups_output_source_state=battery" in w for w in fr["warnings"]), fr["warnings"]
+    assert any("ups-2n" in w and "ups-c\u00a0: ups_output_source_state=battery" in w for w in fr["warnings"]), fr["warnings"]
     assert not any("ups-2n" in d for d in fr["degraded"]), "a member's warning is no lost redundancy"
     assert any("crac-2" in m and "remplacement filtre" in m and "noc" in m for m in fr["maintenance"]), fr["maintenance"]
     assert any(d.startswith("en panne") and "ups-b" in d and "ups_output_source_state=none" in d for d in fr["down"])
