@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tests.peers.delivery_audit import applied_count, audit, out_of_order, produced_keys, unsent
-from tests.peers.processes import Proc, free_tcp_port, start_agent, start_collector
+from tests.peers.processes import Proc, stable_tcp_port, start_agent, start_collector
 from tests.peers.tcp_proxy import TcpProxy
 
 AGENTS = ("chaos-a", "chaos-b")
@@ -47,8 +47,8 @@ class Run:
     def __init__(self, work: Path, seconds: float) -> None:
         self.work = work
         self.seconds = seconds
-        self.port = free_tcp_port()
-        self.proxy = TcpProxy(free_tcp_port(), self.port)
+        self.port = stable_tcp_port()  # killed and restarted, cut and restored: ports nothing else gets
+        self.proxy = TcpProxy(stable_tcp_port(), self.port)
         self.tokens = {a: f"chaos-token-{a}-{os.urandom(8).hex()}" for a in AGENTS}
         self.collector: Proc | None = None
         self.agents: dict[str, Proc] = {}

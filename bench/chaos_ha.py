@@ -32,7 +32,7 @@ import yaml
 
 from bench.chaos import drain_agents, run_fault
 from tests.peers.delivery_audit import applied_count, audit, produced_keys
-from tests.peers.processes import BIN, Proc, free_tcp_port, http_get, start_collector
+from tests.peers.processes import BIN, Proc, http_get, stable_tcp_port, start_collector
 from tests.peers.scaleout import collector_config, gaps, start_prometheus, start_victoria, vm_export
 from tests.peers.tcp_proxy import TcpProxy
 
@@ -51,8 +51,10 @@ def say(t0: float, msg: str) -> None:
 class Run:
     def __init__(self, work: Path, seconds: float) -> None:
         self.work, self.seconds = work, seconds
-        self.ports = {r: free_tcp_port() for r in REPLICAS}
-        self.relays = {r: TcpProxy(free_tcp_port(), p) for r, p in self.ports.items()}  # ha-cut's way in
+        # Collectors and relays come back on their ports after being killed or cut: stable ports,
+        # which nothing else on the machine can be handed meanwhile.
+        self.ports = {r: stable_tcp_port() for r in REPLICAS}
+        self.relays = {r: TcpProxy(stable_tcp_port(), p) for r, p in self.ports.items()}  # ha-cut's way in
         self.tokens = {a: f"ha-token-{a}-{os.urandom(8).hex()}" for a in AGENTS}
         self.collectors: dict[str, Proc] = {}
         self.agents: dict[str, Proc] = {}
@@ -81,7 +83,7 @@ class Run:
     # -- processes ---------------------------------------------------------------------------
     async def start_collector(self, r: str) -> None:
         self.collectors[r] = await asyncio.to_thread(start_collector, self.work / f"collector-{r}.yaml",
-                                                     self.work / f"collector-{r}.log", self.ports[r])
+                                                     self.work / f"collector-{r}.log", self.ports[r], f"collector {r}")
         say(self.t0, f"collector {r} up")
 
     def start_agent(self, agent: str, drain: bool = False) -> None:

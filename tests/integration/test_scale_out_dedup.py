@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.peers.ingest import TOKENS, body
-from tests.peers.processes import Proc, free_tcp_port, http_post, wait_until
-from tests.peers.scaleout import PAIR_CONFIG, gaps, start_collector_named, start_prometheus, start_victoria, vm_export
+from tests.peers.processes import Proc, free_tcp_port, http_get, http_post, wait_until
+from tests.peers.scaleout import (PAIR_CONFIG, gaps, start_collector_named, start_prometheus, start_victoria, vm_export,
+                                  vm_settings)
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +38,10 @@ def test_victoria_metrics_keeps_one_gap_free_series_from_the_pair_while_one_coll
     try:
         vm, vm_url = start_victoria(tmp_path, dedup=f"{SCRAPE:g}s")
         procs.append(vm)
+        flags = http_get(vm_url + "/flags")[1].decode()
+        for name, value in vm_settings().items():      # it runs with the shipped settings file
+            if name != "dedup_minScrapeInterval":      # compressed like the scrape interval
+                assert f'-{name.replace("_", ".")}="{value}"' in flags
         ports = {"a": free_tcp_port(), "b": free_tcp_port()}
         collectors = {r: start_collector_named(tmp_path, r, p, TOKENS) for r, p in ports.items()}
         procs.extend(collectors.values())
@@ -81,3 +87,8 @@ def test_the_shipped_pair_config_is_valid_for_promtool() -> None:
     result = subprocess.run(["promtool", "check", "config", "--syntax-only", str(PAIR_CONFIG)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_shipped_victoria_metrics_settings_deduplicate_at_the_pair_configs_scrape_interval() -> None:
+    pair = yaml.safe_load(PAIR_CONFIG.read_text())
+    assert vm_settings()["dedup_minScrapeInterval"] == pair["global"]["scrape_interval"]

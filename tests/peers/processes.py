@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -23,6 +25,28 @@ def free_tcp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stable_tcp_port() -> int:
+    """A free loopback TCP port below the kernel's ephemeral range, for a process that is killed and
+    must come back on the same port: while it is down, no other program's `bind(0)` or `connect()`
+    on this machine can be handed that port (they only get ports from the ephemeral range, where
+    `free_tcp_port` picks), so the restart never finds it taken."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return free_tcp_port()
+    first = 20000 if low > 25000 else 1024
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(first, low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free TCP port between {first} and {low} on 127.0.0.1")
 
 
 def free_udp_port() -> int:
@@ -82,6 +106,10 @@ class Proc:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def tail(self, lines: int = 30) -> str:
+        """The last lines of its output (stdout and stderr)."""
+        return "\n".join(self.log().splitlines()[-lines:])
+
     def alive(self) -> bool:
         return self.popen.poll() is None
 
@@ -100,15 +128,36 @@ class Proc:
         return self.stop(signal.SIGKILL)
 
 
-def start_collector(config: Path, log_path: Path, port: int) -> Proc:
-    proc = Proc([str(BIN / "tierwatch-collector"), "run", "--config", str(config)], log_path)
-    try:
-        wait_until(lambda: http_get(f"http://127.0.0.1:{port}/readyz", timeout=1)[0] == 200, 30,
-                   what="collector /readyz")
-    except TimeoutError:
+def wait_ready(proc: Proc, name: str, url: str, timeout: float = 30.0) -> Proc:
+    """Return `proc` once GET `url` answers 200. If it exits first, or is not ready within `timeout`
+    seconds (then it is stopped), raise AssertionError naming `name` with the tail of its output."""
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    while True:
+        try:
+            status = http_get(url, timeout=1)[0]
+            if status == 200:
+                return proc
+            last = f"answered {status}"
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        try:
+            code = proc.popen.wait(timeout=0.1)      # the pause between attempts, and exit detection
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None:
+            problem = f"{name} exited with code {code} before it was ready at {url}"
+        elif time.monotonic() >= deadline:
+            problem = f"{name} was not ready at {url} within {timeout:g} s ({last}); stopped it"
+        else:
+            continue
         proc.stop()
-        raise AssertionError(f"collector did not start:\n{proc.log()}") from None
-    return proc
+        raise AssertionError(f"{problem}; last lines of {proc.log_path}:\n{proc.tail()}")
+
+
+def start_collector(config: Path, log_path: Path, port: int, name: str = "collector") -> Proc:
+    proc = Proc([str(BIN / "tierwatch-collector"), "run", "--config", str(config)], log_path)
+    return wait_ready(proc, name, f"http://127.0.0.1:{port}/readyz")
 
 
 def start_agent(config: Path, log_path: Path, env: dict[str, str] | None = None) -> Proc:

@@ -11,9 +11,16 @@ from typing import Any
 
 import yaml
 
-from tests.peers.processes import ROOT, Proc, free_tcp_port, http_get, start_collector, wait_until
+from tests.peers.processes import ROOT, Proc, free_tcp_port, http_get, start_collector, wait_ready
 
 PAIR_CONFIG = ROOT / "config" / "scale-out" / "prometheus-pair.yml"
+VM_SETTINGS = ROOT / "config" / "scale-out" / "victoria-metrics.env"
+
+
+def vm_settings() -> dict[str, str]:
+    """The shipped VictoriaMetrics flags (config/scale-out/victoria-metrics.env) as environment."""
+    lines = (line.strip() for line in VM_SETTINGS.read_text().splitlines())
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
 def collector_config(tmp: Path, name: str, port: int, tokens: dict[str, str], **extra: Any) -> Path:
@@ -28,21 +35,15 @@ def start_collector_named(tmp: Path, name: str, port: int, tokens: dict[str, str
     return start_collector(collector_config(tmp, name, port, tokens, **extra), tmp / f"collector-{name}.log", port)
 
 
-def _ready(proc: Proc, check_url: str, what: str) -> None:
-    try:
-        wait_until(lambda: http_get(check_url, timeout=1)[0] == 200, 30, what=what)
-    except TimeoutError:
-        proc.stop()
-        raise AssertionError(f"{what}: not ready:\n{proc.log()}") from None
-
-
 def start_victoria(tmp: Path, dedup: str) -> tuple[Proc, str]:
+    """Debian's VictoriaMetrics with the shipped settings, its dedup interval compressed to `dedup`
+    (the compressed scrape interval), listening on a free loopback port."""
     port = free_tcp_port()
     url = f"http://127.0.0.1:{port}"
-    proc = Proc(["victoria-metrics", f"-storageDataPath={tmp / 'vm'}", f"-httpListenAddr=127.0.0.1:{port}",
-                 f"-dedup.minScrapeInterval={dedup}", "-retentionPeriod=1d", "-loggerLevel=WARN",
-                 "-search.latencyOffset=0s"], tmp / "victoria-metrics.log")
-    _ready(proc, url + "/health", "victoria-metrics")
+    proc = Proc(["victoria-metrics", "-envflag.enable", f"-storageDataPath={tmp / 'vm'}",
+                 f"-httpListenAddr=127.0.0.1:{port}", f"-dedup.minScrapeInterval={dedup}", "-loggerLevel=WARN",
+                 "-search.latencyOffset=0s"], tmp / "victoria-metrics.log", env=vm_settings())
+    wait_ready(proc, "victoria-metrics", url + "/health")
     return proc, url
 
 
@@ -63,7 +64,7 @@ def start_prometheus(tmp: Path, collectors: dict[str, int], vm_url: str, interva
     url = f"http://127.0.0.1:{port}"
     proc = Proc(["prometheus", f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
                  f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], tmp / "prometheus.log")
-    _ready(proc, url + "/-/ready", "prometheus")
+    wait_ready(proc, "prometheus", url + "/-/ready")
     return proc, url
 
 
