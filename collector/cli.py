@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import shutil
 import signal
+import sqlite3
 import ssl
 import sys
 
@@ -120,7 +122,21 @@ def main(argv: list[str] | None = None) -> int:
         log.error("collector_start_failed", error=str(exc))
         print(f"tierwatch-collector: cannot start: {exc}", file=sys.stderr)
         return EXIT_STARTUP_FAILURE
+    except sqlite3.Error as exc:  # a state database cannot be opened: most often a full disk
+        free = _free_bytes(config.state_dir)
+        log.error("collector_start_failed", error=str(exc), state_dir=str(config.state_dir), free_bytes=free)
+        print(f"tierwatch-collector: cannot start: cannot open the state databases in {config.state_dir}: {exc}"
+              f" ({free} bytes free there; SQLite needs room to open them: free space on that file system)",
+              file=sys.stderr)
+        return EXIT_STARTUP_FAILURE
     return 0
+
+
+def _free_bytes(path: object) -> int | str:
+    try:
+        return shutil.disk_usage(str(path)).free
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

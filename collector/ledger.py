@@ -16,6 +16,7 @@ On a full disk the ledger keeps serving from memory and writes what waits once i
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from pathlib import Path
 from typing import Protocol
 
@@ -103,14 +104,15 @@ class SqliteSeqLedger:
         for agent, seq in self._db.execute("SELECT agent, seq FROM applied"):
             self._seen.setdefault(agent, set()).add(seq)
         self._floor: dict[str, int] = dict(self._db.execute("SELECT agent, seq FROM floor").fetchall())
-        self._applied: list[tuple[str, int]] = []       # recorded, not yet written
-        self._floors: set[str] = set()                  # agents whose floor moved since the last write
+        self._applied: dict[str, array[int]] = {}        # agent -> seqs recorded, not yet written (8 bytes each)
+        self._waiting = 0                                # seqs in _applied
+        self._floors: set[str] = set()                   # agents whose floor moved since the last write
         self._journal_rows: list[tuple[str, int, str, str, str, str, float]] = []
 
     @property
     def unwritten(self) -> int:
         """Records waiting in memory for the database (0 when everything is written)."""
-        return len(self._applied) + len(self._floors) + len(self._journal_rows)
+        return self._waiting + len(self._floors) + len(self._journal_rows)
 
     def seen(self, agent: str, seq: int) -> bool:
         return seq in self._seen.get(agent, ()) or seq < self._floor.get(agent, -1)
@@ -124,7 +126,8 @@ class SqliteSeqLedger:
             self._floor[agent] = drop[-1] + 1
             self._floors.add(agent)
         seqs.add(seq)
-        self._applied.append((agent, seq))
+        self._applied.setdefault(agent, array("q")).append(seq)
+        self._waiting += 1
         if self._journal and batch is not None:
             self._journal_rows.extend((agent, seq, *row) for row in journal_rows(batch.outcomes, batch.readings))
         self.flush()
@@ -136,6 +139,7 @@ class SqliteSeqLedger:
         if not self._health.attempt("ledger", self._write, self.unwritten, str(self.path)):
             return False
         self._applied.clear()
+        self._waiting = 0
         self._floors.clear()
         self._journal_rows.clear()
         return True
@@ -144,7 +148,9 @@ class SqliteSeqLedger:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("INSERT OR IGNORE INTO applied VALUES (?, ?)", self._applied)
+            for agent, seqs in self._applied.items():
+                floor = self._floor.get(agent, -1)     # what fell below the floor meanwhile is not written
+                db.executemany("INSERT OR IGNORE INTO applied VALUES (?, ?)", ((agent, q) for q in seqs if q >= floor))
             for agent in self._floors:
                 floor = self._floor[agent]
                 db.execute("DELETE FROM applied WHERE agent=? AND seq<?", (agent, floor))

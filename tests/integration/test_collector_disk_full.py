@@ -14,6 +14,7 @@ import asyncio
 import json
 import re
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 from collector.availability.web import ENGINE_KEY
 from tests.peers.collector_app import RunningCollector
 from tests.peers.ingest import TOKENS, body, post
+from tests.peers.processes import BIN
 from tests.peers.small_disk import fill
 
 pytestmark = pytest.mark.integration
@@ -149,3 +151,25 @@ async def test_a_full_state_disk_keeps_the_collector_serving_counts_failed_write
         assert [e["reason"] for e in json.loads(audit)["audit"]] == ["disjoncteur"]
         assert "pdu-b" in {s for w in json.loads((await get(url, "/api/v1/maintenance"))[1])["maintenance"]
                            for s in w["services"]}
+
+
+async def test_a_collector_started_on_a_full_state_disk_exits_at_once_saying_the_disk_is_full(
+        running_collector: RunningCollector, small_disk: Path) -> None:
+    """SQLite cannot open a WAL database without room for its index file, so the collector cannot
+    start on a full disk: it says so, with the free space, and exits with the start-up failure code
+    instead of a traceback."""
+    state = small_disk / "state"
+    async with running_collector(state_dir=str(state)):       # the databases exist, closed cleanly
+        pass
+    config = small_disk.parent / "collector.yaml"
+    config.write_text(f"listen: {{address: 127.0.0.1, port: 0}}\nstate_dir: {state}\n")
+    filler = fill(small_disk)
+    run = subprocess.run([str(BIN / "tierwatch-collector"), "run", "--config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3, run.stderr
+    assert f"cannot open the state databases in {state}" in run.stderr and "0 bytes free" in run.stderr
+    assert "Traceback" not in run.stderr
+    filler.unlink()
+    run = subprocess.run([str(BIN / "tierwatch-collector"), "check-config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr

@@ -55,6 +55,24 @@ def test_the_ledger_remembers_unwritten_seqs_counts_each_failed_write_logs_once_
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_seqs_that_waited_past_the_window_fold_into_the_floor_when_they_are_written(small_disk: Path) -> None:
+    ledger = SqliteSeqLedger(small_disk / "ledger.sqlite", window=10)
+    ledger.record("a", 100)
+    filler = fill(small_disk)
+    for seq in range(101, 131):
+        ledger.record("a", seq)
+    assert ledger.unwritten > 0
+    filler.unlink()
+    assert ledger.flush() and ledger.unwritten == 0
+    ledger.close()
+    again = SqliteSeqLedger(small_disk / "ledger.sqlite", window=10)
+    assert all(again.seen("a", seq) for seq in range(100, 131)) and not again.seen("a", 131)
+    again.close()
+    with sqlite3.connect(small_disk / "ledger.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM applied").fetchone()[0] == 10
+        assert db.execute("SELECT seq FROM floor WHERE agent='a'").fetchone()[0] == 121
+
+
 def test_an_availability_batch_that_failed_is_written_whole_later_with_the_ids_of_the_services_it_adds(
         small_disk: Path) -> None:
     """Pins a defect: a failed write kept the ids of the services it had inserted, so the retry
