@@ -71,6 +71,11 @@ def number(value: float) -> str:
     return repr(float(value))
 
 
+def sample_text(spec: FamilySpec, labels: str, value: float) -> str:
+    """One sample line of `spec`, its labels already rendered (`label_text`)."""
+    return f"{spec.name}{labels} {number(value)}\n"
+
+
 def header(name: str, mtype: str, help_text: str, openmetrics: bool) -> str:
     family = name[:-6] if mtype == "counter" and openmetrics and name.endswith("_total") else name
     return f"# HELP {family} {escape_help(help_text)}\n# TYPE {family} {mtype}\n"
@@ -146,7 +151,7 @@ class TextSink:
         if labels is None:
             labels = self.cache[key] = label_text(list(zip(spec.labels, values)))
         self._added += 1
-        self._out(spec).append(f"{spec.name}{labels} {number(value)}\n".encode())
+        self._out(spec).append(sample_text(spec, labels, value).encode())
 
     def rendered(self, spec: FamilySpec, lines: Sequence[bytes], samples: Callable[[], Iterable[Sample]],
                  prefix: bytes = b"") -> None:

@@ -1,58 +1,34 @@
 """AvailabilityExporter: the engine's figures, computed afresh on every scrape.
 
 One emitter, `emit`, writes every sample into a sink (collector.textformat): `/metrics` gives it
-a `TextSink`, `collect` (prometheus-client's Collector protocol) a `FamilySink`."""
+a `TextSink`, `collect` (prometheus-client's Collector protocol) a `FamilySink`. Each scrape
+takes a snapshot of every window at once (`families.freeze`); the lines are then written from
+pieces kept per service and formatted again only when their values changed
+(`lines.KeptLines`), or, with ``from_scratch``, every sample formatted afresh (the reference).
+"""
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from collector.availability import names as n
 from collector.availability.engine import AvailabilityEngine
-from collector.availability.report import figures
-from collector.availability.service import counters
-from collector.availability.settings import SloPolicy
-from collector.availability.timeline import WIDTH
-from collector.availability.vocabulary import GROUP, GROUP_STATES, SERVICE_STATES
-from collector.availability.windows import Frame
-from collector.textformat import FamilySpec, Sink, collect_families
+from collector.availability.families import freeze, render_from_scratch
+from collector.availability.lines import KeptLines
+from collector.textformat import Sink, collect_families
 
 log = structlog.get_logger(__name__)
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """What a scrape needs of one service."""
-
-    name: str
-    kind: str
-    state: int
-    label: str
-    counters: tuple[float, ...]
-    policy: SloPolicy
-    warning: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Frozen:
-    frame: Frame
-    rows: list[_Row]
-    values: list[array[float]]
-    compute_seconds: float
-    stats: dict[str, Any]
 
 
 class AvailabilityExporter(Collector):
     """Service and group states, exact time counters, and per-window SLO figures."""
 
-    def __init__(self, engine: AvailabilityEngine) -> None:
+    def __init__(self, engine: AvailabilityEngine, *, from_scratch: bool = False) -> None:
         self._engine = engine
+        self._kept = None if from_scratch else KeptLines()
 
     def describe(self) -> list[Metric]:
         return []          # families depend on the services seen; nothing to check at registration
@@ -64,107 +40,10 @@ class AvailabilityExporter(Collector):
         """Every sample of the engine's figures, all windows computed at once at the start; writing
         them out pauses every STEP_SERVICES services (the snapshot does not change meanwhile)."""
         try:
-            yield from _emit(self._freeze(), sink)
+            frozen = freeze(self._engine)
+            if self._kept is None:
+                yield from render_from_scratch(frozen, sink)
+            else:
+                yield from self._kept.emit(frozen, sink)
         except Exception:   # noqa: BLE001 - a broken engine must not break the whole /metrics page
             log.exception("availability_export_failed")
-
-    def _freeze(self) -> _Frozen:
-        engine = self._engine
-        snap = engine.compute()
-        rows = [_Row(svc.name, svc.kind, svc.state, svc.label,
-                     tuple(counters(svc.cum_at_settled(engine.settled_of(svc)))), svc.policy,
-                     bool(svc.warning))
-                for svc in snap.services]
-        return _Frozen(snap.frame, rows, snap.values, engine.compute_seconds, engine.stats())
-
-
-_SV = (n.LABEL_SERVICE,)
-_WL = (n.LABEL_SERVICE, n.LABEL_WINDOW)
-_TAIL = " Exact up to the last settled instant of the service (it never goes back)."
-STATE = FamilySpec(n.SERVICE_STATE, "gauge", "Current state of the service, one series per state.",
-                   (n.LABEL_SERVICE, n.LABEL_STATE))
-GROUP_STATE = FamilySpec(n.GROUP_STATE, "gauge", "Redundancy state of the group: ok (full redundancy), "
-                         "degraded (up, redundancy lost), down or unknown.", (n.LABEL_GROUP, n.LABEL_STATE))
-GROUP_WARNING = FamilySpec(n.GROUP_WARNING, "gauge", "1 while a member of the group that is up reports a health "
-                           "warning (degraded health): a warning, not lost redundancy.", (n.LABEL_GROUP,))
-COUNTERS = (
-    FamilySpec(n.SERVICE_UP_SECONDS, "counter", "Seconds up (including degraded), outside maintenance." + _TAIL, _SV),
-    FamilySpec(n.SERVICE_DEGRADED_SECONDS, "counter", "Seconds up but degraded, outside maintenance." + _TAIL, _SV),
-    FamilySpec(n.SERVICE_DOWN_SECONDS, "counter", "Seconds down outside maintenance (unplanned)." + _TAIL, _SV),
-    FamilySpec(n.SERVICE_UNKNOWN_SECONDS, "counter", "Seconds without data, outside maintenance." + _TAIL, _SV),
-    FamilySpec(n.SERVICE_MAINTENANCE_SECONDS, "counter", "Seconds under declared maintenance." + _TAIL, _SV),
-    FamilySpec(n.SERVICE_PLANNED_DOWN_SECONDS, "counter", "Seconds down under declared maintenance." + _TAIL, _SV),
-)
-SLO = FamilySpec(n.SERVICE_SLO, "gauge", "Availability objective of the service.", _SV)
-RATIO = FamilySpec(n.SERVICE_AVAILABILITY, "gauge", "up / (up + down) over the window, unknown and maintenance "
-                   "time counted by the service's SLO policy.", _WL)
-DOWNTIME = FamilySpec(n.SERVICE_DOWNTIME, "gauge", "Seconds down in the window, planned (under maintenance) or "
-                      "unplanned.", (*_WL, n.LABEL_KIND))
-W_UNKNOWN = FamilySpec(n.SERVICE_WINDOW_UNKNOWN, "gauge", "Seconds without data in the window (outside "
-                       "maintenance).", _WL)
-W_MAINT = FamilySpec(n.SERVICE_WINDOW_MAINTENANCE, "gauge", "Seconds under declared maintenance in the window.", _WL)
-ALLOWED = FamilySpec(n.SERVICE_BUDGET_ALLOWED, "gauge", "Downtime the SLO allows over the whole window period.", _WL)
-REMAINING = FamilySpec(n.SERVICE_BUDGET_REMAINING, "gauge", "Allowed downtime not yet spent in the window "
-                       "(negative once overspent).", _WL)
-REMAINING_RATIO = FamilySpec(n.SERVICE_BUDGET_REMAINING_RATIO, "gauge", "Share of the window's error budget not "
-                             "yet spent.", _WL)
-BURN = FamilySpec(n.SERVICE_BURN_RATE, "gauge", "Error rate over the window divided by the rate the SLO allows "
-                  "(1: budget spent exactly over the window).", _WL)
-REDUNDANCY = FamilySpec(n.GROUP_REDUNDANCY, "gauge", "Share of known time the group had full redundancy in the "
-                        "window.", (n.LABEL_GROUP, n.LABEL_WINDOW))
-COMPUTE = FamilySpec(n.ENGINE_COMPUTE_SECONDS, "gauge", "Time the last computation of every window took.", ())
-TRANSITIONS = FamilySpec(n.ENGINE_TRANSITIONS, "gauge", "State transitions held by the engine.", ())
-SERVICES = FamilySpec(n.ENGINE_SERVICES, "gauge", "Services (targets and groups) tracked by the engine.", ())
-REPAIRED = FamilySpec(n.ENGINE_REPAIRED, "counter", "Late outcomes that rewrote the history inferred after "
-                      "their target's previous outcome.", ())
-UNREPAIRABLE = FamilySpec(n.ENGINE_UNREPAIRABLE, "counter", "Late outcomes older than repair_horizon: the time "
-                          "they cover stays unknown.", ())
-ALL = (STATE, GROUP_STATE, GROUP_WARNING, *COUNTERS, SLO, RATIO, DOWNTIME, W_UNKNOWN, W_MAINT, ALLOWED, REMAINING,
-       REMAINING_RATIO, BURN, REDUNDANCY, COMPUTE, TRANSITIONS, SERVICES,
-       REPAIRED, UNREPAIRABLE)
-
-
-STEP_SERVICES = 64  # services written between two pauses of a stepped rendering
-
-
-def _emit(frozen: _Frozen, sink: Sink) -> Iterator[None]:
-    """Every sample of a snapshot into `sink`, pausing every STEP_SERVICES services."""
-    sink.declare(*ALL)
-    add = sink.add
-    frame = frozen.frame
-    windows = frame.names
-    for i, svc in enumerate(frozen.rows):
-        if i and i % STEP_SERVICES == 0:
-            yield
-        name = svc.name
-        current = svc.label
-        for label in SERVICE_STATES:
-            add(STATE, (name, label), 1.0 if label == current else 0.0)
-        if svc.kind == GROUP:
-            for g, label in enumerate(GROUP_STATES):
-                add(GROUP_STATE, (name, label), 1.0 if g == svc.state else 0.0)
-            add(GROUP_WARNING, (name,), 1.0 if svc.warning else 0.0)
-        one = (name,)
-        for spec, value in zip(COUNTERS, svc.counters):
-            add(spec, one, value)
-        add(SLO, one, svc.policy.objective)
-        for w, window in enumerate(windows):
-            fig = figures(frozen.values[i], w * WIDTH, svc.policy, frame.periods[w])
-            labels = (name, window)
-            if fig.availability is not None:
-                add(RATIO, labels, fig.availability)
-            add(DOWNTIME, (name, window, n.KIND_PLANNED), fig.planned_down)
-            add(DOWNTIME, (name, window, n.KIND_UNPLANNED), fig.down)
-            add(W_UNKNOWN, labels, fig.unknown)
-            add(W_MAINT, labels, fig.maintenance)
-            add(ALLOWED, labels, fig.budget_allowed)
-            add(REMAINING, labels, fig.budget_remaining)
-            add(REMAINING_RATIO, labels, fig.budget_remaining_ratio)
-            add(BURN, labels, fig.burn_rate)
-            if svc.kind == GROUP and fig.redundancy is not None:
-                add(REDUNDANCY, labels, fig.redundancy)
-    add(COMPUTE, (), frozen.compute_seconds)
-    add(TRANSITIONS, (), float(frozen.stats.get("transitions", 0)))
-    add(SERVICES, (), float(frozen.stats.get("services", 0)))
-    add(REPAIRED, (), float(frozen.stats.get("repaired", 0)))
-    add(UNREPAIRABLE, (), float(frozen.stats.get("unrepairable", 0)))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from collector.availability.service import Service
 from collector.availability.settings import SloPolicy
-from collector.availability.timeline import MAINT, WIDTH
+from collector.availability.timeline import MAINT, UNTRACKED, WIDTH
 from collector.availability.vocabulary import DEGRADED, DOWN, OK, TARGET, UNKNOWN
 from collector.availability.windows import Frame
 
@@ -58,22 +58,28 @@ class WindowFigures:
         }
 
 
+def _good_bad(v: Sequence[float], policy: SloPolicy) -> tuple[float, float]:
+    """Good and bad seconds of one window's bucket seconds ``v``, as the SLO policy counts them."""
+    good, bad = v[OK] + v[DEGRADED], v[DOWN]
+    counted_unknown = v[UNKNOWN]
+    if policy.maintenance_time == "counted":
+        good += v[MAINT + OK] + v[MAINT + DEGRADED]
+        bad += v[MAINT + DOWN]
+        counted_unknown += v[MAINT + UNKNOWN]
+    if policy.unknown_time == "up":
+        good += counted_unknown
+    elif policy.unknown_time == "down":
+        bad += counted_unknown
+    return good, bad
+
+
 def figures(values: Sequence[float], offset: int, policy: SloPolicy, period: float) -> WindowFigures:
     """Figures of the window whose bucket seconds start at ``values[offset]``."""
     v = values[offset:offset + WIDTH]
     up = v[OK] + v[DEGRADED]
     down, unknown = v[DOWN], v[UNKNOWN]
     m_up, m_down, m_unknown = v[MAINT + OK] + v[MAINT + DEGRADED], v[MAINT + DOWN], v[MAINT + UNKNOWN]
-    good, bad = up, down
-    counted_unknown = unknown
-    if policy.maintenance_time == "counted":
-        good += m_up
-        bad += m_down
-        counted_unknown += m_unknown
-    if policy.unknown_time == "up":
-        good += counted_unknown
-    elif policy.unknown_time == "down":
-        bad += counted_unknown
+    good, bad = _good_bad(v, policy)
     total = good + bad
     error_share = 1.0 - policy.objective
     allowed = error_share * period
@@ -87,6 +93,33 @@ def figures(values: Sequence[float], offset: int, policy: SloPolicy, period: flo
         budget_allowed=allowed, budget_remaining=remaining, budget_remaining_ratio=remaining / allowed,
         burn_rate=(bad / total) / error_share if total > 0 else 0.0,
         redundancy=full / known if known > 0 else None)
+
+
+_UP_BUCKETS = frozenset((OK, DEGRADED))
+_FULL_BUCKETS = frozenset((OK,))
+
+
+def steady(values: Sequence[float], offset: int, policy: SloPolicy, group: bool, gain: int,
+           lose: int | None) -> bool:
+    """True when ``figures`` of this window stay the same, bit for bit, while time adds ``dt`` to
+    bucket ``gain`` and takes it from ``lose`` (None, or the scratch slot: nothing is taken).
+
+    Every figure but availability, burn rate and redundancy reads only buckets other than up and
+    degraded; so when only those move and nothing counts as bad, availability is good / good = 1.0,
+    the burn rate 0.0 / total = 0.0, and (groups, which also need no time below full redundancy
+    and only full redundancy moving) redundancy full / full = 1.0, whatever ``dt``.
+    """
+    moving = {gain} if lose is None or lose == UNTRACKED else {gain, lose}
+    if not moving <= (_FULL_BUCKETS if group else _UP_BUCKETS):
+        return False
+    v = values[offset:offset + WIDTH]
+    good, bad = _good_bad(v, policy)
+    if bad != 0.0 or not good > 0.0:
+        return False
+    if group:
+        return (v[OK] + v[MAINT + OK] > 0.0 and v[DEGRADED] == 0.0 and v[MAINT + DEGRADED] == 0.0
+                and v[DOWN] == 0.0 and v[MAINT + DOWN] == 0.0)
+    return True
 
 
 @dataclass(frozen=True, slots=True)

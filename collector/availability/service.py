@@ -14,6 +14,7 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from collector.availability.settings import SloPolicy
 from collector.availability.timeline import MAINT, UNTRACKED, WIDTH, Cursor, Timeline, split_bucket
@@ -24,6 +25,16 @@ from tierwatch_common import vocabulary as shared
 _INF = float("inf")
 
 
+class Drift(NamedTuple):
+    """See ``Service.drift``."""
+
+    version: int
+    epoch: int
+    until: float
+    gain: tuple[int, ...]            # per window, the bucket in force now
+    lose: tuple[int | None, ...]     # per window, the bucket in force at a rolling window's start
+
+
 class Service:
     """One target or redundancy group: its history, current state and window cache."""
 
@@ -31,7 +42,7 @@ class Service:
         "name", "kind", "policy", "timeline", "created_at", "state", "maint", "nominal",
         "last_at", "staleness", "lag", "floor", "health", "reason", "warning", "recent", "version",
         "_cursors", "_cache_version", "_cache_epoch", "_valid_from", "_valid_until",
-        "_t_last", "_flat", "_plus", "_minus")
+        "_t_last", "_flat", "_plus", "_minus", "_drift")
 
     def __init__(self, name: str, kind: str, policy: SloPolicy, created_at: float,
                  windows: int, recent: int) -> None:
@@ -61,6 +72,7 @@ class Service:
         self._flat = array("d")
         self._plus: tuple[int, ...] = ()
         self._minus: tuple[int, ...] = ()
+        self._drift: Drift | None = None
 
     @property
     def is_up(self) -> bool:
@@ -117,6 +129,20 @@ class Service:
         for i in self._minus:
             values[i] -= dt
         return values
+
+    def drift(self) -> Drift:
+        """How the window cache built by the last ``windows_at`` moves with now: every window's
+        bucket that gains ``dt`` and the one that loses it (None: calendar windows lose nothing),
+        and the (version, epoch, instant) up to which that holds."""
+        drift = self._drift
+        if drift is None or drift.version != self._cache_version or drift.epoch != self._cache_epoch \
+                or drift.until != self._valid_until:
+            gain = tuple(i % WIDTH for i in self._plus)
+            lose: list[int | None] = [None] * len(self._plus)
+            for i in self._minus:
+                lose[i // WIDTH] = i % WIDTH
+            drift = self._drift = Drift(self._cache_version, self._cache_epoch, self._valid_until, gain, tuple(lose))
+        return drift
 
     def _rebuild(self, frame: Frame) -> None:
         tl = self.timeline
