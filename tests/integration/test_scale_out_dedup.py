@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from tests.peers.ingest import TOKENS, body
-from tests.peers.processes import Proc, free_tcp_port, http_get, http_post, wait_until
-from tests.peers.scaleout import (PAIR_CONFIG, gaps, start_collector_named, start_prometheus, start_victoria, vm_export,
-                                  vm_settings)
+from tests.peers.processes import ROOT, Proc, free_tcp_port, http_get, http_post, wait_until
+from tests.peers.scaleout import (PAIR_CONFIG, THANOS_PAIR_CONFIG, gaps, start_collector_named, start_prometheus,
+                                  start_victoria, vm_export, vm_settings)
 
 pytestmark = pytest.mark.integration
 
@@ -83,12 +83,54 @@ def test_victoria_metrics_keeps_one_gap_free_series_from_the_pair_while_one_coll
             proc.stop()
 
 
-def test_the_shipped_pair_config_is_valid_for_promtool() -> None:
-    result = subprocess.run(["promtool", "check", "config", "--syntax-only", str(PAIR_CONFIG)],
+@pytest.mark.parametrize("config", [PAIR_CONFIG, THANOS_PAIR_CONFIG], ids=lambda p: p.stem)
+def test_the_shipped_pair_configs_are_valid_for_promtool(config: Path) -> None:
+    result = subprocess.run(["promtool", "check", "config", "--syntax-only", str(config)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_thanos_pair_config_stores_each_series_once_per_collector_differing_only_in_replica(
+        tmp_path: Path) -> None:
+    """The Prometheus side of the Thanos recipe, on a real Prometheus: what a querier given
+    --query.replica-label=replica merges (the querier itself is not run here)."""
+    procs: list[Proc] = []
+    try:
+        ports = {"a": free_tcp_port(), "b": free_tcp_port()}
+        procs.extend(start_collector_named(tmp_path, r, p, TOKENS) for r, p in ports.items())
+        prom, prom_url = start_prometheus(tmp_path, ports, None, f"{SCRAPE:g}s", shipped=THANOS_PAIR_CONFIG)
+        procs.append(prom)
+        feed([f"http://127.0.0.1:{p}" for p in ports.values()], 1)
+
+        def from_both(match: str) -> list[dict[str, str]] | None:
+            status, raw, _ = http_get(f"{prom_url}/api/v1/series?match[]={match}")
+            found = json.loads(raw)["data"] if status == 200 else []
+            return found if len(found) == 2 else None
+
+        power = wait_until(lambda: from_both("tierwatch_pdu_power_watts"), 30, interval=0.25, what="both copies")
+        assert sorted(s["replica"] for s in power) == ["a", "b"] and all("instance" not in s for s in power)
+        assert len({tuple(sorted((k, v) for k, v in s.items() if k != "replica")) for s in power}) == 1
+        own = wait_until(lambda: from_both("tierwatch_collector_live_series"), 30, interval=0.25, what="self-metrics")
+        assert sorted(s["collector"] for s in own) == ["a", "b"] and all("replica" not in s for s in own)
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
 
 
 def test_the_shipped_victoria_metrics_settings_deduplicate_at_the_pair_configs_scrape_interval() -> None:
     pair = yaml.safe_load(PAIR_CONFIG.read_text())
     assert vm_settings()["dedup_minScrapeInterval"] == pair["global"]["scrape_interval"]
+
+
+def test_the_compose_scale_out_profile_runs_the_files_this_test_runs() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    vm, prom = services["victoria-metrics"], services["prometheus-pair"]
+    assert vm["env_file"] == ["config/scale-out/victoria-metrics.env"] and "-envflag.enable" in vm["command"]
+    assert "./config/scale-out:/etc/prometheus:ro" in prom["volumes"]
+    assert f"--config.file=/etc/prometheus/{PAIR_CONFIG.name}" in prom["command"]
+    pair = yaml.safe_load(PAIR_CONFIG.read_text())
+    listen = next(f for f in vm["command"] if f.startswith("-httpListenAddr=")).split("=", 1)[1]
+    assert pair["remote_write"][0]["url"] == f"http://{listen}/api/v1/write"
+    demo = yaml.safe_load((ROOT / "config" / "demo" / "collector.yaml").read_text())["listen"]
+    targets = {sc["labels"]["replica"]: sc["targets"] for sc in pair["scrape_configs"][0]["static_configs"]}
+    assert targets["a"] == [f"{demo['address']}:{demo['port']}"]       # the demo collector is replica a

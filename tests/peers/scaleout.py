@@ -14,6 +14,7 @@ import yaml
 from tests.peers.processes import ROOT, Proc, free_tcp_port, http_get, start_collector, wait_ready
 
 PAIR_CONFIG = ROOT / "config" / "scale-out" / "prometheus-pair.yml"
+THANOS_PAIR_CONFIG = ROOT / "config" / "scale-out" / "prometheus-pair-thanos.yml"
 VM_SETTINGS = ROOT / "config" / "scale-out" / "victoria-metrics.env"
 
 
@@ -47,18 +48,22 @@ def start_victoria(tmp: Path, dedup: str) -> tuple[Proc, str]:
     return proc, url
 
 
-def start_prometheus(tmp: Path, collectors: dict[str, int], vm_url: str, interval: str) -> tuple[Proc, str]:
-    """Prometheus with the shipped pair config, pointed at these collectors (replica -> port) and VM."""
-    config = yaml.safe_load(PAIR_CONFIG.read_text())
+def start_prometheus(tmp: Path, collectors: dict[str, int], vm_url: str | None, interval: str,
+                     shipped: Path = PAIR_CONFIG) -> tuple[Proc, str]:
+    """Prometheus with a shipped pair config, pointed at these collectors (replica -> port) and, if
+    the config remote-writes, at VM."""
+    config = yaml.safe_load(shipped.read_text())
     config["global"].update({"scrape_interval": interval, "scrape_timeout": interval})
     job = config["scrape_configs"][0]
     by_replica = {sc["labels"]["replica"]: sc for sc in job["static_configs"]}
     assert set(by_replica) == set(collectors), "the shipped config names one target per replica"
     for replica, port in collectors.items():
         by_replica[replica]["targets"] = [f"127.0.0.1:{port}"]
-    write = config["remote_write"][0]
-    write["url"] = vm_url + "/api/v1/write"
-    write["queue_config"]["batch_send_deadline"] = "1s"
+    assert ("remote_write" in config) == (vm_url is not None)
+    if vm_url is not None:
+        write = config["remote_write"][0]
+        write["url"] = vm_url + "/api/v1/write"
+        write["queue_config"]["batch_send_deadline"] = "1s"
     (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     port = free_tcp_port()
     url = f"http://127.0.0.1:{port}"
