@@ -94,7 +94,7 @@ def _int(data: bytes, pos: int) -> tuple[int, int]:
     return int.from_bytes(data[start:end], "big", signed=True), end
 
 
-def _oid(raw: bytes) -> Oid:
+def decode_oid(raw: bytes) -> Oid:
     arcs: list[int] = []
     acc = 0
     for b in raw:
@@ -120,6 +120,14 @@ class Request:
     oids: list[Oid]
 
 
+def message_version(data: bytes) -> int:
+    """The SNMP version field of a message (0 = v1, 1 = v2c, 3 = v3)."""
+    tag, pos, _ = _read(data, 0)
+    if tag != SEQUENCE:
+        raise BerError("not an SNMP message")
+    return _int(data, pos)[0]
+
+
 def decode_request(data: bytes) -> Request:
     tag, pos, end = _read(data, 0)
     if tag != SEQUENCE:
@@ -142,7 +150,7 @@ def decode_request(data: bytes) -> Request:
         name_tag, name_start, name_end = _read(data, vb_start)
         if tag != SEQUENCE or name_tag != OBJECT_ID:
             raise BerError("bad varbind")
-        oids.append(_oid(data[name_start:name_end]))
+        oids.append(decode_oid(data[name_start:name_end]))
         pos = vb_end
     return Request(version, community, kind, request_id, a, b, oids)
 

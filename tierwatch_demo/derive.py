@@ -80,7 +80,10 @@ def agent_config(spec: HallSpec, agent: str, *, collector_url: str, snmp_port: i
     for d in devices.values():
         if d.role not in me.polls or (me.rows and d.row not in me.rows):
             continue
-        credentials[d.name] = {"version": "2c", "community": d.name}
+        v3 = spec.snmp.v3
+        credentials[d.name] = ({"version": "3", "user": d.name, "auth_proto": v3.auth_proto, "auth_key": v3.auth_key,
+                                "priv_proto": v3.priv_proto, "priv_key": v3.priv_key}
+                               if d.role in v3.roles else {"version": "2c", "community": d.name})
         targets.append({"name": d.name, "address": spec.snmp.address, "port": snmp_port or spec.snmp.port,
                         "credentials": d.name, "interval": f"{every:g}s", "timeout": f"{max(2.0, every * 0.9):g}s",
                         "packet_timeout": f"{min(2.0, max(0.5, every / 4)):g}s", "retries": 1,

@@ -1,7 +1,11 @@
-"""A small SNMP v2c responder (asyncio UDP): GET, GETNEXT and GETBULK over the hall's devices.
+"""A small SNMP responder (asyncio UDP): GET, GETNEXT and GETBULK over the hall's devices.
 
-The community names the device (`pdu-a01-a`); an unknown or silent device gets no answer,
-which a poller sees as a timeout, as with a real dead management card. Varbinds are encoded
+SNMP v2c: the community names the device (`pdu-a01-a`). SNMPv3: the devices of the roles
+`snmp.v3.roles` of the hall file answer v3 only, authPriv, the USM user naming the device; the
+responder is the authoritative engine (discovery Report, time window, digest and decryption
+checked by the agent's own USM receiver, `agent.traps.security`, which does the same job for
+informs). An unknown or silent device, a wrong key or a v2c request to a v3-only device gets no
+answer, which a poller sees as a timeout, as with a real management card. Varbinds are encoded
 once per device snapshot (`tierwatch_demo.ber`); a snapshot is reused for a second of wall
 time, so a walk sees one consistent device.
 """
@@ -13,6 +17,11 @@ import bisect
 import time
 from collections.abc import Callable
 
+from agent.snmp import messages
+from agent.snmp import ber as agent_ber
+from agent.snmp.errors import BerError as AgentBerError
+from agent.snmp.types import V3Auth
+from agent.traps.security import Refused, UsmReceiver, default_engine_id
 from tierwatch_demo import ber
 from tierwatch_demo.mibs import Device
 from tierwatch_demo.mibs.base import Objects, Oid
@@ -68,6 +77,11 @@ class HallResponder(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.requests = 0
         self.dropped = 0
+        v3 = model.spec.snmp.v3
+        self.v3_only = {name for name, d in devices.items() if d.role in v3.roles}
+        self.usm = UsmReceiver(
+            [(name, V3Auth(name, v3.auth_proto, v3.auth_key, v3.priv_proto, v3.priv_key)) for name in sorted(self.v3_only)],
+            default_engine_id(f"demo-{model.spec.hall.name}"))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -83,8 +97,8 @@ class HallResponder(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.requests += 1
         try:
-            answer = self.answer(data)
-        except (ValueError, KeyError, TypeError):
+            answer = self.answer_v3(data) if ber.message_version(data) == 3 else self.answer(data)
+        except (ValueError, KeyError, TypeError, AgentBerError):
             answer = None
         if answer is None:
             self.dropped += 1
@@ -96,20 +110,41 @@ class HallResponder(asyncio.DatagramProtocol):
         if req.version != ber.VERSION_2C:
             return None
         name = req.community.decode("utf-8", "replace")
+        if name in self.v3_only or name not in self.devices or not self.model.answers(name):
+            return None
+        out, status, index = self.respond(name, req.kind, req.oids, req.non_repeaters, req.max_repetitions)
+        return ber.encode_response(req, out, status, index)
+
+    def answer_v3(self, data: bytes) -> bytes | None:
+        """The sealed Response to a v3 request, a Report (discovery, time window), or None."""
+        msg = messages.decode_message(data)
+        if not isinstance(msg, messages.V3Message):
+            return None
+        try:
+            opened = self.usm.open(msg, data)
+        except Refused as refused:
+            return refused.report
+        name = opened.user
         if name not in self.devices or not self.model.answers(name):
             return None
+        pdu = opened.pdu
+        oids = [ber.decode_oid(body) for body, _, _ in pdu.varbinds]
+        out, status, index = self.respond(name, pdu.tag, oids, pdu.error_status, pdu.error_index)
+        body = messages.encode_pdu(agent_ber.RESPONSE, pdu.request_id, status, index,
+                                   ber.tlv(ber.SEQUENCE, b"".join(out)))
+        return self.usm.seal_response(opened, msg, body)
+
+    def respond(self, name: str, kind: int, oids: list[Oid], a: int, b: int) -> tuple[list[bytes], int, int]:
+        """(encoded varbinds, error status, error index) of device ``name`` for one request;
+        ``a``/``b`` are non-repeaters/max-repetitions for GETBULK."""
         view = self.view(name)
-        status = index = 0
-        if req.kind == ber.GET:
-            out = [view.get(o) for o in req.oids]
-        elif req.kind == ber.GET_NEXT:
-            out = [view.next(o)[1] for o in req.oids]
-        elif req.kind == ber.GET_BULK:
-            out = self._bulk(view, req.oids, req.non_repeaters, req.max_repetitions)
-        else:
-            status, index = NO_ACCESS, 1                   # this demo is read-only
-            out = [ber.varbind(o, b"\x05\x00") for o in req.oids]
-        return ber.encode_response(req, out, status, index)
+        if kind == ber.GET:
+            return [view.get(o) for o in oids], 0, 0
+        if kind == ber.GET_NEXT:
+            return [view.next(o)[1] for o in oids], 0, 0
+        if kind == ber.GET_BULK:
+            return self._bulk(view, oids, a, b), 0, 0
+        return [ber.varbind(o, b"\x05\x00") for o in oids], NO_ACCESS, 1     # this demo is read-only
 
     @staticmethod
     def _bulk(view: DeviceView, asked: list[Oid], non_repeaters: int, repetitions: int) -> list[bytes]:

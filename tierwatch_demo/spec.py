@@ -31,6 +31,25 @@ class Endpoint(StrictModel):
     port: int = Field(11161, ge=0, le=65535)
 
 
+DeviceRole = Literal["pdu", "ups", "cooling", "probe", "host"]
+
+
+class SnmpV3(StrictModel):
+    """Devices that answer SNMPv3 only (authPriv, USM user = the device's name), as a hall's power
+    gear should; the others answer v2c (community = the device's name), like older cards.
+    The keys are the simulated hall's own, written in its config like any demo setting."""
+
+    roles: list[DeviceRole] = Field(default_factory=list)
+    auth_proto: Literal["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"] = "SHA256"
+    priv_proto: Literal["DES", "AES", "AES192", "AES256"] = "AES"
+    auth_key: str = Field("demo-hall-auth-key", min_length=8)
+    priv_key: str = Field("demo-hall-priv-key", min_length=8)
+
+
+class SnmpEndpoint(Endpoint):
+    v3: SnmpV3 = Field(default_factory=SnmpV3)
+
+
 class Generator(StrictModel):
     name: Ident = "gen-1"
     start_delay: Duration = 45.0          # hall seconds from a mains loss until it carries the load
@@ -92,7 +111,7 @@ class Agent(StrictModel):
     """One demo agent and what it polls (device roles)."""
 
     name: Ident
-    polls: list[Literal["pdu", "ups", "cooling", "probe", "host"]] = Field(min_length=1)
+    polls: list[DeviceRole] = Field(min_length=1)
     rows: list[Ident] = Field(default_factory=list)   # only racks of these rows (default: every row)
     local_host: bool = False              # also watch the machine it runs on (psutil)
     uplink_port: int = Field(0, ge=0, le=65535)  # the hall's relay to the collector (0: any free port)
@@ -100,7 +119,7 @@ class Agent(StrictModel):
 
 class HallSpec(StrictModel):
     hall: HallInfo = Field(default_factory=HallInfo)
-    snmp: Endpoint = Field(default_factory=Endpoint)
+    snmp: SnmpEndpoint = Field(default_factory=SnmpEndpoint)
     control: Endpoint = Field(default_factory=lambda: Endpoint(port=11180))
     generator: Generator = Field(default_factory=Generator)
     ups: list[Ups] = Field(min_length=2, max_length=2)

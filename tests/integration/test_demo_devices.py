@@ -4,6 +4,7 @@ detected with the bundled profile written for its vendor's MIB and reads healthy
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.peers.processes import ROOT, Proc, free_udp_port, wait_until
+from tierwatch_demo.spec import load_hall
 
 pytestmark = pytest.mark.integration
 
@@ -37,11 +39,32 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     assert not (work / "control.json").exists()       # a stopped hall leaves no stale control file
 
 
+V3 = load_hall(ROOT / "config" / "demo" / "hall.yaml").snmp.v3     # the hall's power gear answers v3 only
+
+
+def probe(port: int, device: str, v3: bool, auth_key: str = V3.auth_key) -> subprocess.CompletedProcess[str]:
+    """`tierwatch-agent probe` of one demo device: v3 authPriv (secrets from the environment) or v2c."""
+    how = (["--v3-user", device, "--auth-proto", V3.auth_proto, "--priv-proto", V3.priv_proto] if v3
+           else ["--community", device])
+    env = {**os.environ, "TIERWATCH_SNMP_AUTH_KEY": auth_key, "TIERWATCH_SNMP_PRIV_KEY": V3.priv_key}
+    return subprocess.run([sys.executable, "-m", "agent.cli", "probe", f"127.0.0.1:{port}", *how, "--timeout", "5",
+                           "--format", "json"], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+
+
+def test_power_gear_answers_snmpv3_authpriv_only_and_refuses_a_wrong_key(hall: int):
+    assert sorted(V3.roles) == ["pdu", "ups"] and (V3.auth_proto, V3.priv_proto) == ("SHA256", "AES")
+    assert probe(hall, "ups-a", v3=True).returncode == 0
+    community = probe(hall, "ups-a", v3=False)              # v2c is off on a v3-only card: no answer
+    assert community.returncode == 1 and "timeout" in community.stderr
+    wrong = probe(hall, "pdu-a01-a", v3=True, auth_key="not-the-hall-key")
+    assert wrong.returncode == 1, wrong.stdout
+    assert probe(hall, "crac-1", v3=True).returncode == 1    # an older card answers v2c only
+
+
 @pytest.mark.parametrize(("device", "profiles"), KINDS.items(), ids=list(KINDS))
 def test_each_kind_of_demo_device_is_detected_by_its_vendor_profile_and_healthy(hall: int, device: str,
                                                                                 profiles: list[str]):
-    done = subprocess.run([sys.executable, "-m", "agent.cli", "probe", f"127.0.0.1:{hall}", "--community", device,
-                           "--format", "json"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = probe(hall, device, v3=device.startswith(("pdu-", "ups-")))
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["profiles"] == profiles

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.peers.processes import ROOT, Proc, free_tcp_port, http_get, http_post, wait_until
-from tierwatch_demo.derive import operator_token
+from tierwatch_demo.derive import groups, operator_token
+from tierwatch_demo.mibs import hall_devices
+from tierwatch_demo.model import HallModel
+from tierwatch_demo.spec import load_hall
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +72,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                  "--no-summary"], workdir / "up.log")
     d = Demo(proc, f"http://127.0.0.1:{port}", workdir)
     try:
-        d.wait(lambda: len(d.services()) >= 25 and d.all_well(), "every service of the small hall up", timeout=50)
+        # every device and group of the hall, not merely many: agents spread their first polls over
+        # an interval, so a count could be reached before the last device has reported
+        spec = load_hall(HALL)
+        expected = {*hall_devices(HallModel(spec)), *groups(spec)}
+        d.wait(lambda: expected <= set(d.services()) and d.all_well(), "every service of the small hall up",
+               timeout=50)
         yield d
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{proc.log()[-3000:]}") from None
