@@ -30,6 +30,9 @@ from tierwatch_demo.model import HallModel
 MAX_VARBINDS = 200                 # per answer, whatever max-repetitions asks
 REBUILD_AFTER = 1.0                # wall seconds a device's objects are reused within a walk
 NO_ACCESS = 6
+REPORTABLE = 0x04
+# usmStats counters (RFC 3414) a refused v3 request is answered with
+REPORTED = {"unsupported_security_level": 1, "unknown_user": 3, "wrong_digest": 5, "decryption_error": 6}
 
 
 class DeviceView:
@@ -123,6 +126,10 @@ class HallResponder(asyncio.DatagramProtocol):
         try:
             opened = self.usm.open(msg, data)
         except Refused as refused:
+            # like a real agent: a reportable request that fails USM gets the Report naming why
+            counter = REPORTED.get(refused.reason)
+            if refused.report is None and counter is not None and msg.flags & REPORTABLE:
+                return self.usm.report(msg, counter)
             return refused.report
         name = opened.user
         if name not in self.devices or not self.model.answers(name):
