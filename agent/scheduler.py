@@ -74,6 +74,15 @@ class Scheduler:
                           result.reason[:1024], result.varbinds)
         return outcome, result
 
+    async def _poll_and_put(self, source: Source, slot: float) -> Outcome:
+        """One poll handed to the outbox. Its readings are referenced from this frame only, so
+        they are freed once sent instead of living in the target's loop until its next poll
+        (500 targets × ~100 readings would otherwise stay resident between polls)."""
+        outcome, result = await self.poll_once(source, slot)
+        self.polls[(source.target, outcome.status)] += 1
+        await self.outbox.put([outcome], result.readings, result.metrics)
+        return outcome
+
     async def _loop(self, source: Source) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(target=source.target)
@@ -82,9 +91,7 @@ class Scheduler:
         skipped = 0
         while True:
             await clock.sleep(max(0.0, next_at - clock.monotonic()))
-            outcome, result = await self.poll_once(source, next_at)
-            self.polls[(source.target, outcome.status)] += 1
-            await self.outbox.put([outcome], result.readings, result.metrics)
+            outcome = await self._poll_and_put(source, next_at)
             self._log(outcome)
             self._watch_schedule(source, skipped)
             next_at += interval

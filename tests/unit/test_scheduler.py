@@ -144,3 +144,31 @@ async def test_self_metrics_carry_each_targets_poll_lag_and_skipped_slots(clock:
     assert readings[("late", names.AGENT_POLL_LAG)] == 0.0
     assert readings[("row-a-01", names.AGENT_BATCHES_REJECTED)] == 0.0
     assert ("row-a-01", names.AGENT_SNMP_REQUESTS) not in readings  # no SNMP client given
+
+
+async def test_a_sent_polls_result_is_freed_while_its_target_waits_for_the_next_slot(clock: FakeClock) -> None:
+    import gc
+    import weakref
+
+    results: list[weakref.ref[PollResult]] = []
+
+    class Remembered(FakeSource):
+        async def poll(self) -> PollResult:
+            result = await super().poll()
+            results.append(weakref.ref(result))
+            return result
+
+    src = Remembered(clock, "t", 30.0)
+    outbox = MemoryOutbox(first_seq=1)
+    sched = Scheduler([src], outbox, jitter=0, clock=clock)
+    sched.start()
+    try:
+        await clock.advance(1)  # polled at 0; the next slot is at 30
+        batch = await outbox.next_batch(1000)
+        assert batch is not None and len(batch.readings) == 1
+        await outbox.ack(batch.seq)
+        del batch
+        gc.collect()
+        assert len(results) == 1 and results[0]() is None  # nothing of it stays resident until the next poll
+    finally:
+        await sched.stop()
