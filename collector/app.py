@@ -24,7 +24,7 @@ from collector.ledger import SqliteSeqLedger
 from collector.pages.status import CAPACITY_KEY, language_of, page_response, status_html
 from collector.reports import CONTENT_TYPES, FORMATS, make_report, period_from
 from collector.skew import ClockSkew
-from collector.statehealth import RETRY_EVERY, StateHealth
+from collector.statehealth import RETRY_EVERY, STORES, StateHealth
 from collector.store import SeriesStore
 from collector.topology.web import TopologyExporter, capacity_warnings, setup_topology
 from tierwatch_common.models import Batch
@@ -39,6 +39,7 @@ INGEST_KEY = web.AppKey("ingest", IngestContext)
 STARTED_KEY = web.AppKey("started", float)
 ACCESS_KEY = web.AppKey("access", AccessControl)
 AUDIT_KEY = web.AppKey("audit", AuditLog)
+HEALTH_KEY = web.AppKey("state_health", StateHealth)
 
 
 async def _sweeper(app: web.Application) -> AsyncIterator[None]:
@@ -105,7 +106,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ready", "uptime_seconds": round(time.time() - request.app[STARTED_KEY], 3)})
+    """Ready while serving, also with a degraded state store (it serves from memory): `state` says which."""
+    health = request.app[HEALTH_KEY]
+    return web.json_response({"status": "ready", "uptime_seconds": round(time.time() - request.app[STARTED_KEY], 3),
+                              "state": {s: "degraded" if health.is_degraded(s) else "ok" for s in STORES}})
 
 
 async def index(request: web.Request) -> web.Response:
@@ -169,6 +173,7 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
                           middlewares=[access.middleware(), audit_middleware(audit)])
     app[ACCESS_KEY] = access
     app[AUDIT_KEY] = audit
+    app[HEALTH_KEY] = health
     app[CONFIG_KEY] = config
     app[REGISTRY_KEY] = registry
     app[STARTED_KEY] = time.time()

@@ -119,6 +119,9 @@ async def test_a_full_state_disk_keeps_the_collector_serving_counts_failed_write
         status, one = await get(url, "/api/v1/availability/pdu-a")
         assert status == 200 and json.loads(one)["state"] == ("down" if seq % 2 else "ok")
         assert (await get(url, "/"))[0] == 200
+        status, ready = await get(url, "/readyz")
+        assert status == 200 and json.loads(ready)["state"] == {"ledger": "degraded", "availability": "degraded",
+                                                                "audit": "degraded"}
         for name in ("ledger.sqlite", "availability.sqlite", "audit.sqlite"):
             assert integrity(state / name) == "ok", name
 
@@ -130,6 +133,7 @@ async def test_a_full_state_disk_keeps_the_collector_serving_counts_failed_write
                        for s in ("ledger", "availability", "audit"))
 
         await until(recovered, "the stores never caught up after space returned")
+        assert set(json.loads((await get(url, "/readyz"))[1])["state"].values()) == {"ok"}
         engine = app[ENGINE_KEY]
     last_seq = seq
 
