@@ -177,7 +177,8 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     app[CONFIG_KEY] = config
     app[REGISTRY_KEY] = registry
     app[STARTED_KEY] = time.time()
-    store = SeriesStore(ttl_factor=config.series.ttl_factor, min_ttl=config.series.min_ttl)
+    store = SeriesStore(ttl_factor=config.series.ttl_factor, min_ttl=config.series.min_ttl,
+                        max_live=config.series.max_live)
     app[STORE_KEY] = store
     expose(registry, ReadingsExporter(store))
 

@@ -75,6 +75,9 @@ class SeriesSettings(StrictModel):
     ttl_factor: float = Field(3.0, gt=0, le=100)  # a series expires after ttl_factor × its target's interval
     min_ttl: Duration = 5.0
     sweep_interval: Duration = 5.0
+    # live series the collector holds at most (memory: about 400 B each); readings that would add
+    # more are refused, counted and named in the ingest answer until others expire
+    max_live: int = Field(2_000_000, ge=1)
 
 
 _BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")

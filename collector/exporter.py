@@ -35,6 +35,9 @@ LAST_POLL = FamilySpec(names.TARGET_LAST_POLL, "gauge", "Unix time the target's 
 READINGS = FamilySpec(names.TARGET_READINGS, "gauge", "Readings produced by the target's last poll.", _TA)
 VARBINDS = FamilySpec(names.TARGET_VARBINDS, "gauge", "SNMP varbinds the target returned in its last poll.", _TA)
 LIVE = FamilySpec(names.LIVE_SERIES, "gauge", "Pushed series currently exposed (not yet expired).", ())
+LIMIT = FamilySpec(names.LIVE_SERIES_LIMIT, "gauge", "Live series the collector holds at most (series.max_live); "
+                   "readings that would add more are refused (tierwatch_collector_readings_total{reason=\"series_limit\"}).",
+                   ())
 EXPIRED = FamilySpec(names.EXPIRED_SERIES + "_total", "counter", "Pushed series dropped because their source went "
                      "silent.", ())
 SEEN = FamilySpec(names.AGENT_LAST_SEEN, "gauge", "Unix time the collector last applied a batch from the agent.",
@@ -114,7 +117,7 @@ class ReadingsExporter(Collector):
 
     def _emit_targets(self, sink: Sink) -> None:
         """Per-target poll state and the store's own figures."""
-        sink.declare(*TARGET_FAMILIES, LIVE, EXPIRED, SEEN)
+        sink.declare(*TARGET_FAMILIES, LIVE, LIMIT, EXPIRED, SEEN)
         targets = list(self.store.targets.items())
         cache = self._targets
         if len(cache) > 2 * len(targets) + 64:
@@ -129,6 +132,7 @@ class ReadingsExporter(Collector):
             sink.rendered(spec, [lines[k] for lines in rendered],
                           partial(_target_family, k, spec, targets, self.store.node_labels))
         sink.add(LIVE, (), float(self.store.live_series))
+        sink.add(LIMIT, (), float(self.store.max_live))
         sink.add(EXPIRED, (), float(self.store.expired_total))
         for agent, at in sorted(self.store.agents.items()):
             sink.add(SEEN, (agent,), at)

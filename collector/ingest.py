@@ -24,6 +24,8 @@ from tierwatch_common.wire import Limits, validate_batch
 
 log = structlog.get_logger("collector.ingest")
 
+SERIES_LIMIT = "series_limit"  # reason of readings refused because series.max_live series are live
+
 
 class IngestMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -44,6 +46,7 @@ class IngestContext:
     metrics: IngestMetrics
     observe: Any = None  # callable(batch) feeding the availability engine, or None
     inflight: int = 0
+    refusing: bool = False  # the store refused new series (series.max_live) since it last had room
 
 
 class Rejection(Exception):
@@ -113,6 +116,20 @@ def _parse(ctx: IngestContext, data: bytes, agent: str) -> Batch:
     return batch
 
 
+def _series_limit_state(ctx: IngestContext, agent: str, refused: int) -> None:
+    """Log when the store starts refusing new series, and when it has room again (once each)."""
+    store = ctx.store
+    if refused and not ctx.refusing:
+        ctx.refusing = True
+        log.warning("series_limit_reached", max_live=store.max_live, agent=agent, refused=refused,
+                    hint="new series are refused until others expire; raise series.max_live if the "
+                         "collector has the memory (about 400 B per series)")
+    elif ctx.refusing and not refused and store.live_series < store.max_live:
+        ctx.refusing = False
+        log.info("series_limit_cleared", live=store.live_series, max_live=store.max_live,
+                 refused_total=store.refused_total)
+
+
 def make_ingest_handler(key: web.AppKey[IngestContext]):  # noqa: ANN201 - aiohttp handler
     async def ingest(request: web.Request) -> web.Response:
         ctx = request.app[key]
@@ -134,15 +151,20 @@ def make_ingest_handler(key: web.AppKey[IngestContext]):  # noqa: ANN201 - aioht
                 ctx.metrics.batches.labels("duplicate", "").inc()
                 log.info("batch_duplicate", agent=agent, seq=batch.seq)
                 return _json(200, {"accepted": 0, "duplicate": True})
-            accepted = ctx.store.apply(batch)
+            accepted, refused = ctx.store.apply(batch)
             if ctx.observe is not None:
                 ctx.observe(batch)
             ctx.ledger.record(agent, batch.seq, batch)
             ctx.metrics.batches.labels("accepted", "").inc()
             ctx.metrics.readings.labels("accepted", "").inc(accepted)
-            log.info("batch_accepted", agent=agent, seq=batch.seq, readings=accepted,
+            answer: dict[str, Any] = {"accepted": accepted, "duplicate": False}
+            if refused:
+                ctx.metrics.readings.labels("rejected", SERIES_LIMIT).inc(refused)
+                answer["refused"] = {SERIES_LIMIT: refused}
+            _series_limit_state(ctx, agent, refused)
+            log.info("batch_accepted", agent=agent, seq=batch.seq, readings=accepted, refused=refused,
                      outcomes=len(batch.outcomes), ms=round((time.perf_counter() - started) * 1000, 2))
-            return _json(200, {"accepted": accepted, "duplicate": False})
+            return _json(200, answer)
         except Rejection as rej:
             ctx.metrics.batches.labels("rejected", rej.reason).inc()
             if rej.readings:

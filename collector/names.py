@@ -18,6 +18,7 @@ TARGET_VARBINDS = "tierwatch_target_poll_varbinds"
 BATCHES = "tierwatch_collector_batches"  # counter: _total added by prometheus-client
 READINGS = "tierwatch_collector_readings"
 LIVE_SERIES = "tierwatch_collector_live_series"
+LIVE_SERIES_LIMIT = "tierwatch_collector_live_series_limit"  # series.max_live
 EXPIRED_SERIES = "tierwatch_collector_expired_series"
 INGEST_LATENCY = "tierwatch_collector_ingest_duration_seconds"
 AGENT_LAST_SEEN = "tierwatch_collector_agent_last_batch_timestamp_seconds"

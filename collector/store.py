@@ -29,6 +29,13 @@ from tierwatch_common.vocabulary import LABEL_AGENT, LABEL_TARGET
 SeriesKey = tuple[str, Labels]  # (target, labels) within one metric
 
 
+class Applied(NamedTuple):
+    """What `SeriesStore.apply` did with a batch's readings."""
+
+    accepted: int   # written (new series, or a newer value of a live one)
+    refused: int    # new series refused: `max_live` series are live
+
+
 class Sample(NamedTuple):
     value: float
     ts: float
@@ -121,14 +128,19 @@ class SeriesStore:
     targets: dict[str, TargetStatus] = field(default_factory=dict)
     agents: dict[str, float] = field(default_factory=dict)  # agent id -> when its last batch was applied
     expired_total: int = 0
+    # at most this many live series: a reading that would add one more is refused (counted, and
+    # said in the ingest answer); a live series takes every newer value, and room comes back as
+    # series expire
+    max_live: int = 2_000_000
+    refused_total: int = 0
     rendering: int = 0  # scrapes writing families out right now: rows are not removed meanwhile
     _count: int = 0
 
     def ttl_for(self, interval: float) -> float:
         return max(self.min_ttl, self.ttl_factor * interval)
 
-    def apply(self, batch: Batch, now: float | None = None) -> int:
-        """Store a validated batch; returns the number of readings written."""
+    def apply(self, batch: Batch, now: float | None = None) -> Applied:
+        """Store a validated batch; says how many readings were written and how many refused."""
         now = time.time() if now is None else now
         agent = batch.agent
         self.agents[agent] = now
@@ -143,7 +155,8 @@ class SeriesStore:
         default_deadline = now + self.ttl_for(batch.interval)
         families = self.families
         family: Family | None = None
-        added = 0
+        added = refused = 0
+        room = self.max_live - self._count
         # Readings arrive in time order within a batch; the newest per series wins.
         for r in batch.readings:
             if family is None or family.name != r.metric:
@@ -156,6 +169,9 @@ class SeriesStore:
             key = (target, r.labels)
             row = index.get(key)
             if row is None:
+                if added >= room:
+                    refused += 1
+                    continue
                 key = (intern(target), r.labels)  # one copy of a target's name for all its series
                 index[key] = len(family.keys)
                 family.keys.append(key)
@@ -181,7 +197,8 @@ class SeriesStore:
             if deadline < family.next_check:
                 family.next_check = deadline
         self._count += added
-        return len(batch.readings)
+        self.refused_total += refused
+        return Applied(len(batch.readings) - refused, refused)
 
     def get(self, metric: str, target: str, labels: Labels = ()) -> Sample | None:
         family = self.families.get(metric)
