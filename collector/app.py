@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from collector.access import AccessControl, principal_of
 from collector.audit import AuditLog, audit_middleware
+from collector.backup import hold_state_dir, release_state_dir
 from collector.availability.web import ENGINE_KEY, PERSISTER_KEY, setup_availability
 from collector.config import CollectorConfig
 from collector.exporter import ReadingsExporter
@@ -166,7 +167,7 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     operators = {t.digest(): name for name, t in config.operators.items()}
     access = AccessControl(config.web, operators)
     state_dir = Path(config.state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
+    lock = hold_state_dir(state_dir)           # one collector per state_dir (StateDirBusy otherwise)
     health = StateHealth(registry)
     audit = AuditLog(state_dir / "audit.sqlite", health)
     app = web.Application(client_max_size=config.ingest.max_body_bytes + 1,
@@ -218,6 +219,10 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         app.cleanup_ctx.append(partial(_checkpointer, [state_dir / "ledger.sqlite", state_dir / "availability.sqlite"]))
     app.on_cleanup.append(_close_ledger)
     app.on_cleanup.append(_close_audit)
+
+    async def _release_state_dir(_app: web.Application) -> None:
+        release_state_dir(lock)
+    app.on_cleanup.append(_release_state_dir)
     app.router.add_post("/api/v1/ingest", make_ingest_handler(INGEST_KEY))
     app.router.add_get("/metrics", metrics_handler(registry))
     app.router.add_get("/healthz", healthz)

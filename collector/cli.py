@@ -1,4 +1,5 @@
-"""`tierwatch-collector`: run the collector, check a config file, hash a token or a password."""
+"""`tierwatch-collector`: run the collector, check a config file, hash a token or a password,
+back up or restore its state."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import structlog
 from aiohttp import web
 
 from collector.app import build_app
+from collector.backup import BackupError, StateDirBusy, backup, restore
 from collector.config import CollectorConfig, hash_token, load_collector_config
 from tierwatch_common.cli import EXIT_STARTUP_FAILURE, check_config, configure_logging, load_or_exit, program_parser
 
@@ -80,6 +82,26 @@ def write_report(args) -> int:  # noqa: ANN001
     return 0
 
 
+def backup_or_restore(args) -> int:  # noqa: ANN001
+    from pathlib import Path
+
+    config = load_or_exit(load_collector_config, args.config)
+    state_dir = Path(config.state_dir)
+    try:
+        if args.command == "backup":
+            manifest = backup(state_dir, Path(args.to))
+            files = ", ".join(f"{n} ({m['bytes']} bytes)" for n, m in manifest["files"].items())  # type: ignore[union-attr]
+            print(f"backup of {state_dir} written to {args.to}: {files}", file=sys.stderr)
+        else:
+            aside = restore(Path(args.source), state_dir)
+            moved = f"; the replaced state is kept in {aside}" if aside else ""
+            print(f"restored {args.source} into {state_dir}{moved}; start the collector", file=sys.stderr)
+    except (BackupError, StateDirBusy) as exc:
+        print(f"tierwatch-collector {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser, sub = program_parser("tierwatch-collector", __doc__, "collector",
                                  "validate a config file and exit (2 on problems)")
@@ -98,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--lang", choices=("fr", "en"), default="fr")
     rp.add_argument("--format", choices=("html", "pdf"), default="pdf")
     rp.add_argument("-o", "--output", required=True, help="file to write ('-' for standard output)")
+    bp = sub.add_parser("backup", help="copy the state (availability history, ledger, audit) while the collector runs")
+    bp.add_argument("--config", "-c", required=True, help="the collector's config file (its state_dir)")
+    bp.add_argument("--to", required=True, dest="to", help="a new, empty folder for the backup")
+    sp = sub.add_parser("restore", help="put a backup back into state_dir (the collector must be stopped)")
+    sp.add_argument("--config", "-c", required=True, help="the collector's config file (its state_dir)")
+    sp.add_argument("--from", required=True, dest="source", help="a folder written by `backup`")
     args = parser.parse_args(argv)
 
     if args.command == "check-config":
@@ -113,11 +141,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return write_report(args)
+    if args.command in ("backup", "restore"):
+        return backup_or_restore(args)
     config = load_or_exit(load_collector_config, args.config)
     configure_logging(config.log.level, config.log.format)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(config))
+    except StateDirBusy as exc:
+        log.error("collector_start_failed", error=str(exc), state_dir=str(config.state_dir))
+        print(f"tierwatch-collector: cannot start: {exc}", file=sys.stderr)
+        return EXIT_STARTUP_FAILURE
     except OSError as exc:
         log.error("collector_start_failed", error=str(exc))
         print(f"tierwatch-collector: cannot start: {exc}", file=sys.stderr)
