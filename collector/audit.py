@@ -110,6 +110,8 @@ class AuditLog:
         if self._unwritten:
             async with self._lock:
                 await self._write_waiting()
+        elif self._health.is_degraded("audit"):
+            self._health.written("audit", 0, self.path)
 
     async def _write_waiting(self) -> None:
         waiting = list(self._unwritten)
@@ -118,6 +120,10 @@ class AuditLog:
             del self._unwritten[:len(waiting)]
 
     def close(self) -> None:
+        if self._unwritten and self._health.attempt("audit", partial(self.append, *self._unwritten),
+                                                    len(self._unwritten), self.path):
+            self._unwritten.clear()
+        self._health.closing("audit", self.path)
         self._db.close()
 
 

@@ -135,6 +135,8 @@ class SqliteSeqLedger:
     def flush(self) -> bool:
         """Write what waits in one transaction; False if the database refused it (kept for later)."""
         if not self.unwritten:
+            if self._health.is_degraded("ledger"):
+                self._health.written("ledger", 0, str(self.path))
             return True
         if not self._health.attempt("ledger", self._write, self.unwritten, str(self.path)):
             return False
@@ -163,4 +165,5 @@ class SqliteSeqLedger:
 
     def close(self) -> None:
         self.flush()
+        self._health.closing("ledger", str(self.path))
         self._db.close()

@@ -10,17 +10,20 @@ collector keeps answering ingest, `/metrics`, the API and the pages from memory.
 
 Exposed (names in collector/names.py):
 - `tierwatch_collector_state_write_errors_total{store,reason}`: write attempts that failed;
-- `tierwatch_collector_state_degraded{store}`: 1 while the store holds state only in memory;
+- `tierwatch_collector_state_degraded{store}`: 1 from the first failed write until everything that
+  waited is written and `SETTLE` seconds passed without a failure;
 - `tierwatch_collector_state_unwritten_records{store}`: how many records wait in memory (what a
   crash before the next successful write would lose from that store).
 
 Logs one line per change of a store, not per write: `state_write_failed` (error) when it starts
-failing, `state_write_recovered` (warning) when everything waiting has been written.
+failing, `state_write_recovered` (warning) when it has settled again, and
+`state_unwritten_at_stop` (error) if the collector stops while something still waits.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -36,22 +39,36 @@ Store = Literal["ledger", "availability", "audit"]
 STORES: tuple[Store, ...] = ("ledger", "availability", "audit")
 REASONS = ("enospc", "other")
 RETRY_EVERY = 1.0  # seconds between retries of what waits in memory (the app's timer)
+SETTLE = 3.0  # seconds without a failed write before a degraded store counts as recovered
+
 
 def reason_of(exc: sqlite3.Error) -> str:
     return "enospc" if disk_full(exc) else "other"
 
 
 class StateHealth:
-    """Counts failed state writes per store and says which stores are degraded."""
+    """Counts failed state writes per store and says which stores are degraded.
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    A store is degraded from its first failed write until it has written everything that waited
+    and `settle` seconds have passed without another failure. On a nearly full disk SQLite often
+    fails some writes and takes others (a checkpoint frees the WAL's pages for reuse, the next
+    growth fails again), so without that margin the flag and the log would flap every second.
+    """
+
+    def __init__(self, registry: CollectorRegistry | None = None, *,
+                 clock: Callable[[], float] = time.monotonic, settle: float = SETTLE) -> None:
         self.errors = Counter(names.STATE_WRITE_ERRORS, "State database writes that failed, by store and reason "
                               "(enospc: the file system is full).", ["store", "reason"], registry=registry)
-        self.degraded = Gauge(names.STATE_DEGRADED, "1 while a state store holds state only in memory because "
-                              "its database cannot be written.", ["store"], registry=registry)
+        self.degraded = Gauge(names.STATE_DEGRADED, "1 while a state store cannot be relied on to write: it "
+                              "failed a write in the last few seconds or still holds state only in memory.",
+                              ["store"], registry=registry)
         self.unwritten = Gauge(names.STATE_UNWRITTEN, "Records of a state store waiting in memory to be "
                                "written to its database.", ["store"], registry=registry)
-        self._failing: dict[str, int] = {}  # store -> failed attempts since it last wrote everything
+        self._clock = clock
+        self._settle = settle
+        self._failing: dict[str, int] = {}      # store -> failed attempts since it was last healthy
+        self._last_failure: dict[str, float] = {}
+        self._waiting: dict[str, int] = {}      # store -> records waiting (absent: nothing waits)
         for store in STORES:
             self.degraded.labels(store).set(0)
             self.unwritten.labels(store).set(0)
@@ -76,6 +93,8 @@ class StateHealth:
         reason = reason_of(exc)
         self.errors.labels(store, reason).inc()
         self.unwritten.labels(store).set(waiting)
+        self._waiting[store] = waiting
+        self._last_failure[store] = self._clock()
         attempts = self._failing.get(store)
         self._failing[store] = (attempts or 0) + 1
         if attempts is None:
@@ -84,9 +103,18 @@ class StateHealth:
                       unwritten=waiting)
 
     def written(self, store: Store, waiting: int, path: str) -> None:
+        """`waiting` records were written (0: nothing waited; the store asks whether it has settled)."""
         self.unwritten.labels(store).set(0)
-        attempts = self._failing.pop(store, None)
-        if attempts is not None:
+        self._waiting.pop(store, None)
+        attempts = self._failing.get(store)
+        if attempts is not None and self._clock() - self._last_failure[store] >= self._settle:
+            del self._failing[store]
             self.degraded.labels(store).set(0)
-            log.warning("state_write_recovered", store=store, failed_attempts=attempts, written=waiting, path=path)
+            log.warning("state_write_recovered", store=store, failed_attempts=attempts, path=path)
 
+    def closing(self, store: Store, path: str) -> None:
+        """The store closes (after its last write attempt): say what it could not write, if anything."""
+        if self._waiting.get(store):
+            log.error("state_unwritten_at_stop", store=store, unwritten=self._waiting.get(store, 0), path=path,
+                      consequence="lost: the availability history since the last written heartbeat counts as "
+                                  "unknown after a restart; unwritten seqs are applied again if replayed")

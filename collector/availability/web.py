@@ -100,6 +100,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await persister.flush()          # its heartbeat is the instant we stopped looking
+        persister.health.closing("availability", store.path)
         await asyncio.to_thread(store.close)
         log.info("availability_stopped", path=store.path)
 

@@ -20,8 +20,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from structlog.testing import capture_logs
 
 from collector.availability.web import ENGINE_KEY
+from collector.availability.timeline import split_bucket
+from collector.availability.vocabulary import UNKNOWN
 from tests.peers.collector_app import RunningCollector
 from tests.peers.ingest import TOKENS, body, post
 from tests.peers.processes import BIN
@@ -30,7 +33,7 @@ from tests.peers.small_disk import fill
 pytestmark = pytest.mark.integration
 
 OPERATOR = "operator-token-for-disk-full"
-TARGETS = ("pdu-a", "pdu-b")
+TARGETS = ("pdu-a", "pdu-b", *(f"pdu-{i:02d}" for i in range(30)))  # many transitions: the disk fills fast
 
 
 def outcome(target: str, seq: int) -> dict:
@@ -157,11 +160,64 @@ async def test_a_full_state_disk_keeps_the_collector_serving_counts_failed_write
                            for s in w["services"]}
 
 
+async def test_a_collector_stopped_while_its_disk_is_full_says_what_it_lost_and_its_restart_counts_that_time_unknown(
+        running_collector: RunningCollector, small_disk: Path) -> None:
+    """What the README promises for the one case memory cannot cover: the history after the last
+    written heartbeat is unknown after the restart, never up or down."""
+    state = small_disk / "state"
+    config = {"state_dir": str(state), "agents": {name: {"token": tok} for name, tok in TOKENS.items()}}
+    async with running_collector(**config) as (url, app):
+        assert (await post(url, batch(1)))[0] == 200
+
+        async def stored() -> bool:
+            with sqlite3.connect(f"file:{state / 'availability.sqlite'}?mode=ro", uri=True) as db:
+                return db.execute("SELECT COUNT(*) FROM transitions").fetchone()[0] >= len(TARGETS)
+
+        await until(stored, "the first outcomes never reached the availability store")
+        filled_at = time.time()
+        filler = fill(small_disk)
+        seq = 1
+
+        async def degraded() -> bool:
+            nonlocal seq
+            seq += 1
+            assert (await post(url, batch(seq)))[0] == 200
+            return metric((await get(url, "/metrics"))[1], "tierwatch_collector_state_degraded",
+                          store="availability") == 1
+
+        await until(degraded, "the availability store never hit the full disk")
+        engine = app[ENGINE_KEY]
+        capture = capture_logs()
+        logs = capture.__enter__()
+    capture.__exit__(None, None, None)
+    stopped_at = engine.now()
+    lost = [e for e in logs if e["event"] == "state_unwritten_at_stop"]
+    assert {e["store"] for e in lost} >= {"availability"} and all(e["unwritten"] > 0 for e in lost), logs
+
+    filler.unlink()
+    with sqlite3.connect(state / "availability.sqlite") as db:
+        heartbeat = db.execute("SELECT value FROM meta WHERE key='heartbeat'").fetchone()[0]
+    assert heartbeat < stopped_at
+    # Up to the fill (and the last written heartbeat) the restart has the same history; outcomes
+    # after it were never written: their time is unknown.
+    settled = min(heartbeat, filled_at) - 1.0
+    async with running_collector(**config) as (url, app):
+        again = app[ENGINE_KEY]
+        for name in TARGETS:
+            old, new = engine.services[name].timeline, again.services[name].timeline
+            assert new.cum_at(settled).tolist() == old.cum_at(settled).tolist()
+            after = [(t, split_bucket(b)[0]) for t, b in zip(new.times, new.buckets) if t >= heartbeat]
+            assert after and after[0] == (heartbeat, UNKNOWN), after
+            assert all(state == UNKNOWN for t, state in after if t < stopped_at), after  # never up or down
+        for name in ("ledger.sqlite", "availability.sqlite", "audit.sqlite"):
+            assert integrity(state / name) == "ok", name
+
+
 async def test_a_collector_started_on_a_full_state_disk_exits_at_once_saying_the_disk_is_full(
         running_collector: RunningCollector, small_disk: Path) -> None:
-    """SQLite cannot open a WAL database without room for its index file, so the collector cannot
-    start on a full disk: it says so, with the free space, and exits with the start-up failure code
-    instead of a traceback."""
+    """SQLite cannot open a WAL database without room for the index file a clean stop removed, so
+    the collector cannot start on a full disk: it says so, with the free space, and exits with the
+    start-up failure code instead of a traceback."""
     state = small_disk / "state"
     async with running_collector(state_dir=str(state)):       # the databases exist, closed cleanly
         pass

@@ -26,7 +26,7 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
 def test_the_ledger_remembers_unwritten_seqs_counts_each_failed_write_logs_once_and_catches_up(
         small_disk: Path) -> None:
     registry = CollectorRegistry()
-    ledger = SqliteSeqLedger(small_disk / "ledger.sqlite", health=StateHealth(registry))
+    ledger = SqliteSeqLedger(small_disk / "ledger.sqlite", health=StateHealth(registry, settle=0.0))
     ledger.record("row-a-01", 1)
     filler = fill(small_disk)
     with capture_logs() as logs:
@@ -44,7 +44,7 @@ def test_the_ledger_remembers_unwritten_seqs_counts_each_failed_write_logs_once_
     filler.unlink()
     with capture_logs() as logs:
         assert ledger.flush()
-    assert [e["event"] for e in logs] == ["state_write_recovered"] and logs[0]["written"] == 3
+    assert [e["event"] for e in logs] == ["state_write_recovered"] and logs[0]["failed_attempts"] == 4
     assert sample(registry, "tierwatch_collector_state_degraded", store="ledger") == 0
     assert sample(registry, "tierwatch_collector_state_unwritten_records", store="ledger") == 0
     ledger.close()
@@ -100,7 +100,7 @@ def test_an_availability_batch_that_failed_is_written_whole_later_with_the_ids_o
 async def test_a_maintenance_act_that_cannot_be_written_is_listed_from_memory_and_written_later(
         small_disk: Path) -> None:
     registry = CollectorRegistry()
-    audit = AuditLog(small_disk / "audit.sqlite", StateHealth(registry))
+    audit = AuditLog(small_disk / "audit.sqlite", StateHealth(registry, settle=0.0))
     first = AuditEntry(100.0, "noc", "operator", "declared", "mw-1", ("crac-1",), "filtre", False)
     second = AuditEntry(200.0, "noc", "operator", "ended", "mw-1", ("crac-1",), "filtre", False)
     await audit.record(first)
@@ -119,3 +119,31 @@ async def test_a_maintenance_act_that_cannot_be_written_is_listed_from_memory_an
     again = AuditLog(small_disk / "audit.sqlite")
     assert [e.action for e in again.entries()] == ["ended", "declared"]
     again.close()
+
+
+def test_a_store_that_fails_some_writes_and_takes_others_stays_degraded_until_it_has_settled() -> None:
+    """On a nearly full disk a checkpoint lets a few writes through between failures: one log line
+    when it starts, the flag held meanwhile, one line once no write has failed for `settle` s."""
+    now = [0.0]
+    registry = CollectorRegistry()
+    health = StateHealth(registry, clock=lambda: now[0], settle=3.0)
+    full = sqlite3.OperationalError("database or disk is full")
+    with capture_logs() as logs:
+        for second in range(10):              # fails, then takes the next write, every second
+            now[0] = float(second)
+            health.failed("ledger", full, 2, "ledger.sqlite")
+            now[0] += 0.5
+            health.written("ledger", 2, "ledger.sqlite")
+            assert health.is_degraded("ledger")
+            assert sample(registry, "tierwatch_collector_state_degraded", store="ledger") == 1
+            assert sample(registry, "tierwatch_collector_state_unwritten_records", store="ledger") == 0
+        now[0] = 11.5                          # 2.5 s after the last failure: not yet
+        health.written("ledger", 0, "ledger.sqlite")
+        assert health.is_degraded("ledger")
+        now[0] = 12.0
+        health.written("ledger", 0, "ledger.sqlite")
+    assert not health.is_degraded("ledger")
+    assert sample(registry, "tierwatch_collector_state_degraded", store="ledger") == 0
+    assert [e["event"] for e in logs] == ["state_write_failed", "state_write_recovered"]
+    assert logs[1]["failed_attempts"] == 10
+    assert sample(registry, "tierwatch_collector_state_write_errors_total", store="ledger", reason="enospc") == 10
