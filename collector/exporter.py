@@ -63,22 +63,34 @@ def target_samples(o: Outcome) -> tuple[list[tuple[tuple[str, ...], float]], ...
             [((), o.duration)], [((), o.started_at)], [((), float(o.readings))], [((), float(o.varbinds))])
 
 
-def target_labels(spec: FamilySpec, target: str, st: TargetStatus, placed: Labels,
+def target_labels(spec: FamilySpec, target: str, agent: str, placed: Labels,
                   extra: tuple[str, ...]) -> list[tuple[str, str]]:
     """One sample's labels: target and agent, the target's place in the hall model (room, row,
     rack, feed, ...: so `tierwatch_target_up` can be filtered by rack without a join), then the
     family's own labels."""
-    return [(spec.labels[0], target), (spec.labels[1], st.agent), *placed,
+    return [(spec.labels[0], target), (spec.labels[1], agent), *placed,
             *zip(spec.labels[2:], extra)]
 
 
-def target_lines(target: str, st: TargetStatus, placed: Labels = ()) -> tuple[bytes, ...]:
-    """A target's lines, one piece per family of TARGET_FAMILIES."""
-    out = []
-    for spec, samples in zip(TARGET_FAMILIES, target_samples(st.outcome)):
-        out.append("".join(f"{spec.name}{label_text(target_labels(spec, target, st, placed, extra))} "
-                           f"{number(value)}\n" for extra, value in samples).encode())
-    return tuple(out)
+Heads = tuple[tuple[str, ...], ...]
+_ANY_OUTCOME = Outcome("", "ok", 0.0, 0.0, 0.0, 0, "ok")   # the label sets are the same for every outcome
+
+
+def target_heads(target: str, agent: str, placed: Labels = ()) -> Heads:
+    """Per family of TARGET_FAMILIES, each sample's name and labels: they depend on the target,
+    its agent and its place, not on the outcome, so a new outcome only writes its values."""
+    return tuple(tuple(spec.name + label_text(target_labels(spec, target, agent, placed, extra)) + " "
+                       for extra, _ in samples)
+                 for spec, samples in zip(TARGET_FAMILIES, target_samples(_ANY_OUTCOME)))
+
+
+def target_lines(target: str, st: TargetStatus, placed: Labels = (), heads: Heads | None = None
+                 ) -> tuple[bytes, ...]:
+    """A target's lines, one piece per family of TARGET_FAMILIES (`heads`: its `target_heads`)."""
+    if heads is None:
+        heads = target_heads(target, st.agent, placed)
+    return tuple("".join(f"{head}{number(value)}\n" for head, (_, value) in zip(family, samples)).encode()
+                 for family, samples in zip(heads, target_samples(st.outcome)))
 
 
 class ReadingsExporter(Collector):
@@ -87,9 +99,10 @@ class ReadingsExporter(Collector):
     def __init__(self, store: SeriesStore, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self._clock = clock
-        # target -> (the status its lines were rendered from, the lines): a target's lines are
-        # rendered again only when a new outcome replaced its status.
-        self._targets: dict[str, tuple[TargetStatus, tuple[bytes, ...]]] = {}
+        # target -> (the status its lines were rendered from, the lines, (agent, place, heads)):
+        # a target's lines are written again only when a new outcome replaced its status, and
+        # their labels only when its agent or place changed.
+        self._targets: dict[str, tuple[TargetStatus, tuple[bytes, ...], tuple[str, Labels, Heads]]] = {}
 
     def collect(self) -> Iterator[Metric]:
         return collect_families(self.emit)
@@ -126,7 +139,10 @@ class ReadingsExporter(Collector):
         for target, st in targets:
             hit = cache.get(target)
             if hit is None or hit[0] is not st:
-                hit = cache[target] = (st, target_lines(target, st, self.store.node_labels.get(target, ())))
+                placed = self.store.node_labels.get(target, ())
+                labels = hit[2] if hit is not None and hit[2][:2] == (st.agent, placed) else \
+                    (st.agent, placed, target_heads(target, st.agent, placed))
+                hit = cache[target] = (st, target_lines(target, st, placed, labels[2]), labels)
             rendered.append(hit[1])
         for k, spec in enumerate(TARGET_FAMILIES):
             sink.rendered(spec, [lines[k] for lines in rendered],
@@ -142,4 +158,4 @@ def _target_family(k: int, spec: FamilySpec, targets: list[tuple[str, TargetStat
                    placed: dict[str, Labels]) -> Iterator[tuple[dict[str, str], float]]:
     for target, st in targets:
         for extra, value in target_samples(st.outcome)[k]:
-            yield dict(target_labels(spec, target, st, placed.get(target, ()), extra)), value
+            yield dict(target_labels(spec, target, st.agent, placed.get(target, ()), extra)), value
