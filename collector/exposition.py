@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
@@ -111,6 +112,13 @@ async def render_chunks(registry: ExpositionRegistry, encoder: Callable[[Collect
     return texts
 
 
+def gzipped(chunks: list[bytes]) -> bytes:
+    """The page gzip'd at level 1, in a worker thread (zlib lets go of the GIL): at 10 MB of text,
+    level 6 (aiohttp's) costs about 3 times the CPU of level 1 for a page 15 % smaller."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+    return b"".join([*map(compressor.compress, chunks), compressor.flush()])
+
+
 def metrics_handler(registry: CollectorRegistry):  # noqa: ANN201 - an aiohttp handler
     async def metrics(request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(",".join(request.headers.getall("Accept", [])))
@@ -119,10 +127,13 @@ def metrics_handler(registry: CollectorRegistry):  # noqa: ANN201 - an aiohttp h
             response.enable_compression()
             return response
         chunks = await render_chunks(registry, encoder, content_type.startswith(OPENMETRICS))
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            body = await asyncio.to_thread(gzipped, chunks)
+            return web.Response(body=body, headers={"Content-Type": content_type, "Content-Encoding": "gzip",
+                                                    "Vary": "Accept-Encoding"})
         stream = web.StreamResponse(headers={"Content-Type": content_type})
         stream.enable_compression()
-        if "gzip" not in request.headers.get("Accept-Encoding", "") and \
-                "deflate" not in request.headers.get("Accept-Encoding", ""):
+        if "deflate" not in request.headers.get("Accept-Encoding", ""):
             stream.content_length = sum(len(c) for c in chunks)
         await stream.prepare(request)
         for chunk in chunks:  # the pieces go out as they are: no joined copy of a large page
