@@ -221,5 +221,32 @@ DASHBOARD = dashboard(
                         'the ten targets skipping most.',
                         "Interrogations prévues abandonnées parce que la précédente a dépassé son intervalle ; "
                         "les dix cibles qui en sautent le plus.")),
+        row(T('State and clocks', 'État persistant et horloges'), 55),
+        panel('timeseries',
+          T('State stores degraded', 'Magasins d\'état dégradés'),
+          (0, 56, 8, 8),
+          [q('max by (instance, store) (tierwatch_collector_state_degraded)', '{{store}} ({{instance}})')],
+          unit='none',
+          description=T('1 while a state store (availability history, ledger, audit) cannot write, most often a '
+                        'full disk: the collector serves from memory and catches up when space returns.',
+                        "1 tant qu'un magasin d'état (historique de disponibilité, registre, journal) ne peut "
+                        "pas écrire, le plus souvent disque plein : le collecteur sert depuis la mémoire et "
+                        "rattrape quand la place revient.")),
+        panel('timeseries',
+          T('State records waiting to be written', 'Enregistrements en attente d\'écriture'),
+          (8, 56, 8, 8),
+          [q('sum by (instance, store) (tierwatch_collector_state_unwritten_records)', '{{store}} ({{instance}})')],
+          unit='none'),
+        panel('timeseries',
+          T('Agent clock offset', 'Décalage d\'horloge des agents'),
+          (16, 56, 8, 8),
+          [q('max by (agent) (tierwatch_collector_agent_clock_offset_seconds)', '{{agent}}')],
+          unit='s',
+          description=T("Each agent's clock against the collector's (sent_at against arrival). The collector logs "
+                        'an offset past ingest.clock_skew_warn (2 s) and judges staleness on the corrected time; '
+                        'TierwatchAgentClockSkewed opens a ticket past 30 s.',
+                        "Horloge de chaque agent comparée à celle du collecteur (sent_at contre arrivée). Le "
+                        "collecteur journalise un décalage au-delà de ingest.clock_skew_warn (2 s) et juge la "
+                        "fraîcheur sur l'heure corrigée ; TierwatchAgentClockSkewed ouvre un ticket au-delà de 30 s.")),
     ],
 )
