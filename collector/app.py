@@ -119,8 +119,9 @@ async def index(request: web.Request) -> web.Response:
     provider = app.get(CAPACITY_KEY)
     capacity = provider() if callable(provider) else []
     audit = [e.to_json() for e in await asyncio.to_thread(app[AUDIT_KEY].entries, None, None, 10)]
+    health = app[HEALTH_KEY]
     html = status_html(app[ENGINE_KEY], language_of(request), site=app[CONFIG_KEY].site,
-                       capacity=capacity, audit=audit)
+                       capacity=capacity, audit=audit, state_degraded=[s for s in STORES if health.is_degraded(s)])
     return page_response(request, html)
 
 

@@ -41,6 +41,13 @@ TEXT: dict[str, tuple[str, str]] = {   # key → (fr, en)
     "maintenance_scheduled": ("Maintenances planifiées", "Scheduled maintenance"),
     "devices_down": ("Équipements en panne ou injoignables", "Devices down or unreachable"),
     "capacity": ("Alertes de capacité", "Capacity warnings"),
+    "state_not_written": ("Le collecteur n'écrit plus son état sur disque ({stores})\u00a0: ce qui n'est pas "
+                          "encore écrit est servi depuis la mémoire et sera perdu s'il redémarre avant que la "
+                          "place revienne. Libérer de la place sur son disque (guide\u00a0: "
+                          "TierwatchCollectorStateDegraded).",
+                          "The collector is not writing its state to disk ({stores}): what is not written yet "
+                          "is served from memory and is lost if it restarts before space returns. Free space "
+                          "on its disk (runbook: TierwatchCollectorStateDegraded)."),
     "audit": ("Journal des maintenances", "Maintenance log"),
     "none": ("Aucun", "None"),
     "author": ("Auteur", "By"),

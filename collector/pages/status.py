@@ -87,7 +87,8 @@ BAD_FIRST = {"down": 0, "unknown": 1, "degraded": 2, "maintenance": 3, "ok": 4}
 
 
 def status_context(engine: AvailabilityEngine, words: Words, *, site: str,
-                   capacity: list[dict[str, Any]], audit: list[dict[str, Any]]) -> dict[str, Any]:
+                   capacity: list[dict[str, Any]], audit: list[dict[str, Any]],
+                   state_degraded: list[str] | None = None) -> dict[str, Any]:
     snap = engine.compute()
     frame = snap.frame
     windows = shown_windows(list(frame.names))
@@ -111,7 +112,7 @@ def status_context(engine: AvailabilityEngine, words: Words, *, site: str,
         "active": active, "scheduled": scheduled, "down": down, "counts": counts,
         "down_count": sum(1 for r in rows if r.state == "down"),
         "degraded_count": sum(1 for g in groups if g.state == "degraded"),
-        "capacity": capacity, "audit": audit,
+        "capacity": capacity, "audit": audit, "state_degraded": state_degraded or [],
     }
 
 
@@ -131,6 +132,8 @@ def page_response(request: web.Request, html: str) -> web.Response:
 
 
 def status_html(engine: AvailabilityEngine, lang: str, *, site: str, capacity: list[dict[str, Any]],
-                audit: list[dict[str, Any]]) -> str:
+                audit: list[dict[str, Any]], state_degraded: list[str] | None = None) -> str:
+    """The page; `state_degraded` names the collector's state stores that are not being written."""
     words = Words(lang, engine.settings.zone)
-    return render("status.html", status_context(engine, words, site=site, capacity=capacity, audit=audit))
+    return render("status.html", status_context(engine, words, site=site, capacity=capacity, audit=audit,
+                                                state_degraded=state_degraded))
