@@ -5,7 +5,10 @@ from-scratch render of the same engine at the same instants.
 
 Prints on stdout::
 
-    BENCH availability_metrics services=1000 ms=<kept lines, median> from_scratch_ms=<median> ratio=<ms / from_scratch_ms> lines=<per scrape>
+    BENCH availability_metrics services=1000 ms=<kept lines, median> from_scratch_ms=<median>
+          ratio=<ms / from_scratch_ms> lines=<per scrape>
+
+(one line).
 
 The fleet is the shape of a site: every target polled every 30 s and answering, a few percent
 with an outage in the last hour (their ratios move at every scrape), one percent down now, groups

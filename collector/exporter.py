@@ -36,8 +36,8 @@ READINGS = FamilySpec(names.TARGET_READINGS, "gauge", "Readings produced by the 
 VARBINDS = FamilySpec(names.TARGET_VARBINDS, "gauge", "SNMP varbinds the target returned in its last poll.", _TA)
 LIVE = FamilySpec(names.LIVE_SERIES, "gauge", "Pushed series currently exposed (not yet expired).", ())
 LIMIT = FamilySpec(names.LIVE_SERIES_LIMIT, "gauge", "Live series the collector holds at most (series.max_live); "
-                   "readings that would add more are refused (tierwatch_collector_readings_total{reason=\"series_limit\"}).",
-                   ())
+                   "readings that would add more are refused "
+                   "(tierwatch_collector_readings_total{reason=\"series_limit\"}).", ())
 EXPIRED = FamilySpec(names.EXPIRED_SERIES + "_total", "counter", "Pushed series dropped because their source went "
                      "silent.", ())
 SEEN = FamilySpec(names.AGENT_LAST_SEEN, "gauge", "Unix time the collector last applied a batch from the agent.",

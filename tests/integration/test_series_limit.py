@@ -33,8 +33,8 @@ async def test_readings_beyond_max_live_are_refused_by_name_counted_and_live_ser
         assert status == 200 and answer == {"accepted": 3, "duplicate": False}
         async with aiohttp.ClientSession() as s, s.get(url + "/metrics") as r:
             families = {f.name: f for f in parse_text(await r.text())}
-    readings = {(x.labels["result"], x.labels["reason"]): x.value for x in families["tierwatch_collector_readings"].samples
-                if x.name.endswith("_total")}
+    readings = {(x.labels["result"], x.labels["reason"]): x.value
+                for x in families["tierwatch_collector_readings"].samples if x.name.endswith("_total")}
     assert readings[("rejected", "series_limit")] == 2 and readings[("accepted", "")] == 6
     assert families["tierwatch_collector_live_series"].samples[0].value == 3
     assert families["tierwatch_collector_live_series_limit"].samples[0].value == 3
