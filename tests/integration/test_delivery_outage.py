@@ -12,7 +12,8 @@ import pytest
 from tests.peers.collector_app import RunningCollector
 from tests.peers.ingest import TOKENS, body, post
 from tests.peers.delivery_audit import applied_count, audit, out_of_order, produced_keys
-from tests.peers.processes import free_tcp_port, start_agent, start_collector, wait_until
+from tests.peers.processes import free_tcp_port, stable_tcp_port, start_agent, start_collector, wait_until
+from tests.peers.scaleout import collector_config
 
 pytestmark = pytest.mark.integration
 
@@ -70,3 +71,40 @@ async def test_a_replay_after_a_collector_restart_is_acknowledged_as_duplicate_a
 
         assert app[STORE_KEY].live_series == 0  # nothing applied by the replay
         assert (await post(url, json.dumps(body(seq=78)).encode()))[1]["duplicate"] is False
+
+
+def test_a_fan_out_agent_killed_and_restarted_gives_the_late_collector_everything_and_the_other_no_replays(
+        tmp_path: Path) -> None:
+    """Real processes: the agent fans out to `a` (up) and `b` (not started yet), is SIGKILLed, and
+    starts again once `b` is up. `b` must get every spooled batch, and `a` must not be sent again
+    what it had acknowledged: at most the one batch whose acknowledgement the kill may have cut."""
+    ports = {r: stable_tcp_port() for r in ("a", "b")}
+    configs = {r: collector_config(tmp_path, r, p, {"edge-ha": TOKEN}, ingest={"journal_applied": True})
+               for r, p in ports.items()}
+    ledgers = {r: tmp_path / f"state-{r}" / "ledger.sqlite" for r in ports}
+    spool = tmp_path / "agent.spool"
+    urls = [f"http://127.0.0.1:{p}" for p in ports.values()]
+    (tmp_path / "agent.yaml").write_text(
+        f"agent: {{id: edge-ha, interval: {INTERVAL}}}\n"
+        f"collector: {{urls: {urls}, token: {TOKEN}, fan_out: true, backoff_initial: 0.2s, backoff_max: 0.5s}}\n"
+        f"host: {{name: edge-ha-host}}\nspool: {{path: {spool}, journal_produced: true}}\nlog: {{format: json}}\n")
+    collectors = {"a": start_collector(configs["a"], tmp_path / "collector-a.log", ports["a"], "collector a")}
+    agent = start_agent(tmp_path / "agent.yaml", tmp_path / "agent.log")
+    try:
+        wait_until(lambda: ledgers["a"].exists() and applied_count(ledgers["a"], "edge-ha") > 400, 30,
+                   what="a few batches applied by a")
+        agent.kill()
+        collectors["b"] = start_collector(configs["b"], tmp_path / "collector-b.log", ports["b"], "collector b")
+        owed = applied_count(ledgers["a"], "edge-ha")
+        agent = start_agent(tmp_path / "agent.yaml", tmp_path / "agent.log")
+        wait_until(lambda: ledgers["b"].exists() and applied_count(ledgers["b"], "edge-ha") >= owed, 30,
+                   what="b to receive what it missed")
+    finally:
+        agent.stop()
+        for proc in collectors.values():
+            proc.stop()
+    for ledger in ledgers.values():
+        result = audit({"edge-ha": spool}, ledger)
+        assert (result.lost, result.duplicated) == (0, 0), result
+    replays = (tmp_path / "collector-a.log").read_text().count('"event": "batch_duplicate"')
+    assert replays <= 1
