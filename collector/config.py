@@ -16,7 +16,7 @@ from collector.topology.model import Topology, topology_problems
 from tierwatch_common.configfile import Check, ConfigError, ConfigProblem, Loaded, StrictModel, parse_file, read_file
 from tierwatch_common.sqlitedurability import Fsync
 from tierwatch_common.types import ByteSize, Duration, Secret
-from tierwatch_common.wire import ID_RE
+from tierwatch_common.wireformat import ID_RE
 
 
 class Listen(StrictModel):

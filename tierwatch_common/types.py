@@ -10,7 +10,7 @@ import pydantic
 from pydantic import BeforeValidator, Field, SecretStr
 
 from tierwatch_common.vocabulary import RESERVED_LABELS
-from tierwatch_common.wire import ID_RE, LABEL_NAME_RE
+from tierwatch_common.wireformat import ID_RE, LABEL_NAME_RE
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0, None: 1.0}

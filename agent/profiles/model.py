@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from agent.vocabulary import AUTO, STATE_LABEL
 from tierwatch_common.configfile import StrictModel
 from tierwatch_common.vocabulary import RESERVED_LABELS
-from tierwatch_common.wire import LABEL_NAME_RE, METRIC_NAME_RE
+from tierwatch_common.wireformat import LABEL_NAME_RE, METRIC_NAME_RE
 
 METRIC_PREFIX = "tierwatch_"
 

@@ -96,7 +96,7 @@ def test_label_names_are_checked_exactly_as_prometheus_and_the_reserved_words_sa
     import random
 
     from tierwatch_common.vocabulary import RESERVED_LABELS
-    from tierwatch_common.wire import LABEL_NAME_RE
+    from tierwatch_common.wireformat import LABEL_NAME_RE
 
     rng = random.Random(7)
     alphabet = "agentr_AZ09-x"
