@@ -9,16 +9,17 @@ import gzip
 import random
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-import aiohttp
 import orjson
 import structlog
 
 from agent.config import CollectorLink
+from agent.httpclient import Answer, StreamClient
 from agent.outbox import Outbox, PendingBatch
-from tierwatch_common.wire import VERSION, encode_metrics, encode_outcome, encode_reading
+from tierwatch_common.wireformat import VERSION, encode_metrics, encode_outcome, encode_reading
 
 log = structlog.get_logger("agent.sender")
 
@@ -31,6 +32,20 @@ class SenderStats:
     rejected: int = 0
     failures: int = 0
     last_error: str = ""
+
+
+class HttpClient(Protocol):
+    """What the sender needs of an HTTP client (`agent.httpclient.StreamClient`; the tests hold an
+    aiohttp-based one to compare it with): POST a body, get the answer, close at the end."""
+
+    def post(self, url: str, body: bytes) -> Awaitable[Answer]: ...
+
+    async def __aenter__(self) -> Any: ...  # noqa: ANN401 - the client itself
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+ClientFactory = Callable[..., HttpClient]  # (headers=, timeout=, connect_timeout=, ssl_context=) -> client
 
 
 def encode_batch(agent: str, interval: float, batch: PendingBatch) -> bytes:
@@ -77,8 +92,10 @@ class Sender:
     """
 
     def __init__(self, link: CollectorLink, agent: str, interval: float, outbox: Outbox,
-                 rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic,
+                 client: ClientFactory = StreamClient) -> None:
         self.link = link
+        self._client = client
         self.agent = agent
         self.interval = interval
         self.outbox = outbox
@@ -99,13 +116,13 @@ class Sender:
         return self._rng.uniform(cap / 2, cap)  # "equal jitter": never zero, never in lock-step
 
     async def run(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=self.link.timeout, connect=min(5.0, self.link.timeout))
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
                    "User-Agent": "tierwatch-agent"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        connector = aiohttp.TCPConnector(ssl=ssl_context(self.link) or True, limit=8)
-        async with aiohttp.ClientSession(timeout=timeout, headers=headers, connector=connector) as session:
+        client = self._client(headers=headers, timeout=self.link.timeout, connect_timeout=min(5.0, self.link.timeout),
+                              ssl_context=ssl_context(self.link))
+        async with client as session:
             if self.link.fan_out:
                 await self._fan_out(session)
                 return
@@ -127,31 +144,31 @@ class Sender:
                             retry_in_s=round(wait, 2))
                 await asyncio.sleep(wait)
 
-    async def _post(self, session: aiohttp.ClientSession, i: int, batch: PendingBatch,
+    async def _post(self, session: HttpClient, i: int, batch: PendingBatch,
                     body: bytes) -> tuple[str, float]:
         """One attempt at URL i: ("acked" | "rejected" | "failed", Retry-After seconds or 0)."""
         base = self.link.urls[i]
         try:
-            async with session.post(base + "/api/v1/ingest", data=body) as resp:
-                text = await resp.read()
-                if resp.status == 200:
-                    log.info("batch_sent", seq=batch.seq, readings=len(batch.readings),
-                             outcomes=len(batch.outcomes), bytes=len(body), collector=base,
-                             duplicate=b'"duplicate":true' in text)
-                    return "acked", 0.0
-                if resp.status in PERMANENT:
-                    log.error("batch_rejected", seq=batch.seq, status=resp.status, collector=base,
-                              readings=len(batch.readings), answer=text[:2000].decode("utf-8", "replace"))
-                    return "rejected", 0.0
-                self.stats.last_error = f"{base} answered {resp.status}"
-                if resp.status in (401, 403):
-                    log.error("collector_refused_credentials", status=resp.status, collector=base)
-                if resp.status in (429, 503):
-                    return "failed", _retry_after(resp.headers.get("Retry-After")) or 0.0
-                return "failed", 0.0
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            resp = await session.post(base + "/api/v1/ingest", body)
+        except (asyncio.TimeoutError, OSError) as exc:
             self.stats.last_error = f"{base}: {type(exc).__name__}: {exc}"[:300]
             return "failed", 0.0
+        text = resp.body
+        if resp.status == 200:
+            log.info("batch_sent", seq=batch.seq, readings=len(batch.readings),
+                     outcomes=len(batch.outcomes), bytes=len(body), collector=base,
+                     duplicate=b'"duplicate":true' in text)
+            return "acked", 0.0
+        if resp.status in PERMANENT:
+            log.error("batch_rejected", seq=batch.seq, status=resp.status, collector=base,
+                      readings=len(batch.readings), answer=text[:2000].decode("utf-8", "replace"))
+            return "rejected", 0.0
+        self.stats.last_error = f"{base} answered {resp.status}"
+        if resp.status in (401, 403):
+            log.error("collector_refused_credentials", status=resp.status, collector=base)
+        if resp.status in (429, 503):
+            return "failed", _retry_after(resp.headers.get("retry-after")) or 0.0
+        return "failed", 0.0
 
     async def _settle(self, batch: PendingBatch, result: str) -> None:
         await self.outbox.ack(batch.seq)
@@ -167,7 +184,7 @@ class Sender:
             return list(range(n))  # probe the first URL again
         return [self._active, *(i for i in range(n) if i != self._active)]
 
-    async def _fail_over(self, session: aiohttp.ClientSession, batch: PendingBatch, body: bytes) -> float | None:
+    async def _fail_over(self, session: HttpClient, batch: PendingBatch, body: bytes) -> float | None:
         """Send to the first URL that takes it. None: settled; a float: wait that long (0 = back-off)."""
         retry_after = 0.0
         for i in self._failover_order():
@@ -184,7 +201,7 @@ class Sender:
             return None
         return retry_after
 
-    async def _fan_out(self, session: aiohttp.ClientSession) -> None:
+    async def _fan_out(self, session: HttpClient) -> None:
         """One delivery loop per URL, owned here: cancelled and awaited together."""
         stored = await self.outbox.cursors()
         self._cursor = {i: stored[url] for i, url in enumerate(self.link.urls) if url in stored}
@@ -198,7 +215,7 @@ class Sender:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _deliver_to(self, session: aiohttp.ClientSession, i: int) -> None:
+    async def _deliver_to(self, session: HttpClient, i: int) -> None:
         """Feed URL i from its own cursor, independently of the other URLs."""
         attempt = 0
         while True:

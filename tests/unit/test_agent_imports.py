@@ -1,6 +1,8 @@
 """An agent loads only what its config needs: the fast SNMP backend never imports pysnmp (nor
 pyasn1/pysmi), and cryptography, psutil and the trap receiver load only for authPriv targets,
-the host source and configured traps. Each case runs the agent's startup in a fresh interpreter."""
+the host source and configured traps. Whatever the config, the agent sends with its own HTTP
+client (no aiohttp) and only encodes batches (no import of the collector's batch validation,
+`tierwatch_common.wire`). Each case runs the agent's startup in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -21,11 +23,12 @@ STARTUP = textwrap.dedent("""
     from agent.cli import main  # noqa: F401 - the entry point's own imports
     from agent.loading import load_agent_setup
     from agent.runtime import build_outbox  # noqa: F401
+    from agent.sender import Sender  # noqa: F401
     from agent.sources.factory import build_sources
     config, profiles = load_agent_setup(sys.argv[1])
     build_sources(config, profiles)
     print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"pysnmp", "pyasn1", "pysmi",
-          "cryptography", "psutil"} or m == "agent.traps.receiver")))
+          "cryptography", "psutil", "aiohttp"} or m in ("agent.traps.receiver", "tierwatch_common.wire"))))
 """)
 
 
@@ -36,10 +39,11 @@ def loaded_by_startup(tmp_path: Path, body: str) -> set[str]:
     out = subprocess.run([sys.executable, "-c", STARTUP, str(config)], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    return {m.split(".")[0] if not m.startswith("agent.") else m for m in json.loads(out.stdout.splitlines()[-1])}
+    return {m.split(".")[0] if not m.startswith(("agent.", "tierwatch_common.")) else m
+            for m in json.loads(out.stdout.splitlines()[-1])}
 
 
-def test_an_agent_with_the_fast_backend_and_v2c_targets_imports_no_pysnmp_cryptography_psutil_or_traps(tmp_path):
+def test_a_v2c_agent_on_the_fast_backend_imports_no_pysnmp_cryptography_psutil_traps_aiohttp_or_validators(tmp_path):
     loaded = loaded_by_startup(tmp_path, "host: {enabled: false}\n" + V2C_TARGET)
     assert loaded == set(), loaded
 
@@ -47,3 +51,4 @@ def test_an_agent_with_the_fast_backend_and_v2c_targets_imports_no_pysnmp_crypto
 def test_the_pysnmp_backend_and_the_host_source_load_their_libraries_when_configured(tmp_path):
     loaded = loaded_by_startup(tmp_path, "snmp: {backend: pysnmp}\n" + V2C_TARGET)
     assert {"pysnmp", "pyasn1", "psutil"} <= loaded, loaded
+    assert not loaded & {"aiohttp", "tierwatch_common.wire"}, loaded
