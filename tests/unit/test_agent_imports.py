@@ -1,6 +1,6 @@
 """An agent loads only what its config needs: the fast SNMP backend never imports pysnmp (nor
 pyasn1/pysmi), and cryptography, psutil and the trap receiver load only for authPriv targets,
-the host source and configured traps. Whatever the config, the agent sends with its own HTTP
+the host source and configured traps, sqlite3 only for a spool. Whatever the config, the agent sends with its own HTTP
 client (no aiohttp) and only encodes batches (no import of the collector's batch validation,
 `tierwatch_common.wire`). Each case runs the agent's startup in a fresh interpreter."""
 
@@ -28,7 +28,7 @@ STARTUP = textwrap.dedent("""
     config, profiles = load_agent_setup(sys.argv[1])
     build_sources(config, profiles)
     print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"pysnmp", "pyasn1", "pysmi",
-          "cryptography", "psutil", "aiohttp"} or m in ("agent.traps.receiver", "tierwatch_common.wire"))))
+          "cryptography", "psutil", "aiohttp", "sqlite3"} or m in ("agent.traps.receiver", "tierwatch_common.wire"))))
 """)
 
 
@@ -43,7 +43,8 @@ def loaded_by_startup(tmp_path: Path, body: str) -> set[str]:
             for m in json.loads(out.stdout.splitlines()[-1])}
 
 
-def test_a_v2c_agent_on_the_fast_backend_imports_no_pysnmp_cryptography_psutil_traps_aiohttp_or_validators(tmp_path):
+def test_a_v2c_agent_without_spool_imports_no_pysnmp_cryptography_psutil_traps_sqlite_aiohttp_or_validators(
+        tmp_path):
     loaded = loaded_by_startup(tmp_path, "host: {enabled: false}\n" + V2C_TARGET)
     assert loaded == set(), loaded
 
