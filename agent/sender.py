@@ -30,6 +30,7 @@ PERMANENT = frozenset({400, 413, 415, 422})  # the body itself is wrong: retryin
 class SenderStats:
     sent: int = 0
     rejected: int = 0
+    refused_readings: int = 0  # readings of acknowledged batches the collector refused (series limit)
     failures: int = 0
     last_error: str = ""
 
@@ -110,6 +111,7 @@ class Sender:
         self._released = -1  # fan-out: every batch up to this seq has left the outbox
         self._first_settled = -1  # fan-out: highest seq some target acknowledged (for the stats)
         self._gave_up: set[int] = set()  # fan-out: targets already reported as given up on
+        self._refusing: set[str] = set()  # collectors whose last answer refused some readings
 
     def _backoff(self, attempt: int) -> float:
         cap = min(self.link.backoff_max, self.link.backoff_initial * (2 ** min(attempt, 20)))
@@ -158,6 +160,7 @@ class Sender:
             log.info("batch_sent", seq=batch.seq, readings=len(batch.readings),
                      outcomes=len(batch.outcomes), bytes=len(body), collector=base,
                      duplicate=b'"duplicate":true' in text)
+            self._note_refused(base, batch.seq, text)
             return "acked", 0.0
         if resp.status in PERMANENT:
             log.error("batch_rejected", seq=batch.seq, status=resp.status, collector=base,
@@ -169,6 +172,26 @@ class Sender:
         if resp.status in (429, 503):
             return "failed", _retry_after(resp.headers.get("retry-after")) or 0.0
         return "failed", 0.0
+
+    def _note_refused(self, base: str, seq: int, answer: bytes) -> None:
+        """Count readings the collector took the batch without (`"refused": {reason: n}`, e.g. its
+        series limit); say so when it starts and when it stops."""
+        refused: dict[str, int] = {}
+        if b'"refused"' in answer:
+            try:
+                refused = {str(k): int(v) for k, v in orjson.loads(answer).get("refused", {}).items()}
+            except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+                refused = {}
+        if refused:
+            self.stats.refused_readings += sum(refused.values())
+            if base not in self._refusing:
+                self._refusing.add(base)
+                log.warning("collector_refusing_readings", collector=base, seq=seq, refused=refused,
+                            hint="the collector holds series.max_live series; see its series_limit_reached log")
+        elif base in self._refusing:
+            self._refusing.discard(base)
+            log.info("collector_refusing_readings_stopped", collector=base, seq=seq,
+                     refused_total=self.stats.refused_readings)
 
     async def _settle(self, batch: PendingBatch, result: str) -> None:
         await self.outbox.ack(batch.seq)
