@@ -49,17 +49,31 @@ class Persister:
         self._lock = asyncio.Lock()
 
     async def flush(self) -> None:
+        """Write what changed. A flush cancelled meanwhile (the heartbeat stopped at shutdown)
+        still waits for its write to end before it lets go of the lock, then is cancelled: the
+        thread cannot be stopped, and a second write or the store's close on the same connection
+        while it runs would crash SQLite."""
         async with self._lock:
             batch = self.engine.drain()
             began = time.perf_counter()
-            written = await asyncio.to_thread(self.health.attempt, "availability", partial(self.store.write, batch),
-                                              len(batch), self.store.path)
+            write = asyncio.ensure_future(asyncio.to_thread(
+                self.health.attempt, "availability", partial(self.store.write, batch), len(batch), self.store.path))
+            cancelled = False
+            while True:
+                try:
+                    written = await asyncio.shield(write)
+                    break
+                except asyncio.CancelledError:
+                    if write.done():
+                        raise
+                    cancelled = True
             if not written:            # keep the batch, try again on the next beat
                 self.engine.requeue(batch)
-                return
-            elapsed = time.perf_counter() - began
-            if elapsed > 0.5:
-                log.warning("availability_write_slow", seconds=round(elapsed, 3), rows=len(batch.rows))
+            elif time.perf_counter() - began > 0.5:
+                log.warning("availability_write_slow", seconds=round(time.perf_counter() - began, 3),
+                            rows=len(batch.rows))
+            if cancelled:
+                raise asyncio.CancelledError
 
 
 ENGINE_KEY = web.AppKey("availability_engine", AvailabilityEngine)
