@@ -212,6 +212,7 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         limits=config.ingest,
         tokens={t.digest(): agent for agent, t in config.agents.items()},
         store=store, metrics=IngestMetrics(registry), observe=observe,
+        persist=app[PERSISTER_KEY].flush_history,
         ledger=SqliteSeqLedger(state_dir / "ledger.sqlite", journal=config.ingest.journal_applied,
                                fsync=config.state_fsync, health=health))
     app.cleanup_ctx.append(_sweeper)

@@ -1,11 +1,27 @@
-"""POST /api/v1/ingest: authenticate, bound, decompress, parse, validate, then apply a batch."""
+"""POST /api/v1/ingest: authenticate, bound, decompress, parse, validate, then apply a batch.
+
+A batch is applied so that a collector killed at any instant loses no state change it
+acknowledged: the series store and the availability engine take it in memory; if that changed a
+state (a first outcome, a target going down or up, repaired history), the engine's transitions
+are written to the availability store (`Persister.flush_history`: one write serves every batch
+waiting meanwhile, with the `state_fsync` choice); only then does the ledger record its seq as
+applied, and only then is it acknowledged. Killed before the ledger record, the collector never
+answered: the agent sends the batch again and it is applied again, which changes nothing (the
+same readings, outcomes at the same times). A second copy of a batch still being applied is
+answered 503 (retry), never "duplicate": the first copy may yet be lost with the process.
+Outcomes that change no state are acknowledged at once: if a kill loses them, the time since the
+last heartbeat restarts unknown and the agent's next outcomes repair it (within staleness). A store
+that cannot write (full disk) keeps the changes in memory and writes them later
+(`collector.statehealth`): the batch is still acknowledged.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import zlib
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -45,6 +61,10 @@ class IngestContext:
     ledger: SeqLedger
     metrics: IngestMetrics
     observe: Any = None  # callable(batch) feeding the availability engine, or None
+    # awaited after `observe` and before the ledger records the batch: its availability is stored
+    # before its seq says "applied" (see make_ingest_handler)
+    persist: Callable[[], Awaitable[None]] | None = None
+    pending: set[tuple[str, int]] = field(default_factory=set)   # (agent, seq) being applied now
     inflight: int = 0
     refusing: bool = False  # the store refused new series (series.max_live) since it last had room
 
@@ -151,10 +171,20 @@ def make_ingest_handler(key: web.AppKey[IngestContext]):  # noqa: ANN201 - aioht
                 ctx.metrics.batches.labels("duplicate", "").inc()
                 log.info("batch_duplicate", agent=agent, seq=batch.seq)
                 return _json(200, {"accepted": 0, "duplicate": True})
-            accepted, refused = ctx.store.apply(batch)
-            if ctx.observe is not None:
-                ctx.observe(batch)
-            ctx.ledger.record(agent, batch.seq, batch)
+            applying = (agent, batch.seq)
+            if applying in ctx.pending:      # the same batch again while its first copy is being stored
+                raise Rejection(503, "in_progress", [f"batch {batch.seq} is being applied; retry"],
+                                {"Retry-After": "1"})
+            ctx.pending.add(applying)
+            try:
+                accepted, refused = ctx.store.apply(batch)
+                if ctx.observe is not None:
+                    ctx.observe(batch)
+                    if ctx.persist is not None:
+                        await ctx.persist()
+                ctx.ledger.record(agent, batch.seq, batch)
+            finally:
+                ctx.pending.discard(applying)
             ctx.metrics.batches.labels("accepted", "").inc()
             ctx.metrics.readings.labels("accepted", "").inc(accepted)
             answer: dict[str, Any] = {"accepted": accepted, "duplicate": False}

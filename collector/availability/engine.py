@@ -397,6 +397,11 @@ class AvailabilityEngine(HistoryRepair):
         return max(svc.timeline.last_time, least)
 
     # ---- persistence ------------------------------------------------------------------
+    @property
+    def history_unwritten(self) -> bool:
+        """Transitions or repaired history not drained for the store yet."""
+        return bool(self._pending or self._truncated)
+
     def drain(self, now: float | None = None) -> FlushBatch:
         """Everything to persist since the last drain, as of ``now`` (the heartbeat)."""
         at = self.now() if now is None else max(self._now, now)

@@ -48,13 +48,25 @@ class Persister:
         self.health = health if health is not None else StateHealth()
         self._lock = asyncio.Lock()
 
-    async def flush(self) -> None:
+    async def flush_history(self) -> None:
+        """Write now if the engine holds transitions or repaired history not written yet (ingest,
+        before it acknowledges a batch); otherwise return at once."""
+        if self.engine.history_unwritten:
+            await self.flush(changes_only=True)
+
+    async def flush(self, changes_only: bool = False) -> None:
         """Write what changed. A flush cancelled meanwhile (the heartbeat stopped at shutdown)
         still waits for its write to end before it lets go of the lock, then is cancelled: the
         thread cannot be stopped, and a second write or the store's close on the same connection
-        while it runs would crash SQLite."""
+        while it runs would crash SQLite.
+
+        ``changes_only`` (ingest, before it acknowledges a batch): skip the write when nothing
+        but the heartbeat would be written. Concurrent callers queue on the lock, and each flush
+        takes everything changed so far, so a burst of batches shares few writes (group commit)."""
         async with self._lock:
             batch = self.engine.drain()
+            if changes_only and not (batch.rows or batch.services or batch.windows or batch.truncated):
+                return
             began = time.perf_counter()
             write = asyncio.ensure_future(asyncio.to_thread(
                 self.health.attempt, "availability", partial(self.store.write, batch), len(batch), self.store.path))
