@@ -115,9 +115,14 @@ class AuditLog:
 
     async def _write_waiting(self) -> None:
         waiting = list(self._unwritten)
-        if waiting and await asyncio.to_thread(self._health.attempt, "audit", partial(self.append, *waiting),
-                                               len(waiting), self.path):
-            del self._unwritten[:len(waiting)]
+
+        def then(written: bool) -> None:
+            if written:
+                del self._unwritten[:len(waiting)]
+
+        if waiting:
+            await self._health.attempt_in_thread("audit", partial(self.append, *waiting), len(waiting), self.path,
+                                                 then)
 
     def close(self) -> None:
         if self._unwritten and self._health.attempt("audit", partial(self.append, *self._unwritten),

@@ -22,6 +22,7 @@ failing, `state_write_recovered` (warning) when it has settled again, and
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Callable
@@ -88,6 +89,26 @@ class StateHealth:
             return False
         self.written(store, waiting, path)
         return True
+
+    async def attempt_in_thread(self, store: Store, write: Callable[[], object], waiting: int, path: str,
+                                then: Callable[[bool], None]) -> None:
+        """`attempt` in a worker thread, then `then(written)` on the loop. If the caller is cancelled
+        meanwhile (a shutdown cancels the heartbeat), the write still runs to its end and `then`
+        still runs before the cancellation goes on: the caller holds its store's lock, and the
+        connection must never be written twice at once, nor closed under a running write."""
+        running = asyncio.ensure_future(asyncio.to_thread(self.attempt, store, write, waiting, path))
+        cancelled = False
+        while True:
+            try:
+                written = await asyncio.shield(running)
+                break
+            except asyncio.CancelledError:
+                if running.done():
+                    raise
+                cancelled = True
+        then(written)
+        if cancelled:
+            raise asyncio.CancelledError
 
     def failed(self, store: Store, exc: sqlite3.Error, waiting: int, path: str) -> None:
         reason = reason_of(exc)

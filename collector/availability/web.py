@@ -68,24 +68,16 @@ class Persister:
             if changes_only and not (batch.rows or batch.services or batch.windows or batch.truncated):
                 return
             began = time.perf_counter()
-            write = asyncio.ensure_future(asyncio.to_thread(
-                self.health.attempt, "availability", partial(self.store.write, batch), len(batch), self.store.path))
-            cancelled = False
-            while True:
-                try:
-                    written = await asyncio.shield(write)
-                    break
-                except asyncio.CancelledError:
-                    if write.done():
-                        raise
-                    cancelled = True
-            if not written:            # keep the batch, try again on the next beat
-                self.engine.requeue(batch)
-            elif time.perf_counter() - began > 0.5:
-                log.warning("availability_write_slow", seconds=round(time.perf_counter() - began, 3),
-                            rows=len(batch.rows))
-            if cancelled:
-                raise asyncio.CancelledError
+
+            def then(written: bool) -> None:
+                if not written:            # keep the batch, try again on the next beat
+                    self.engine.requeue(batch)
+                elif time.perf_counter() - began > 0.5:
+                    log.warning("availability_write_slow", seconds=round(time.perf_counter() - began, 3),
+                                rows=len(batch.rows))
+
+            await self.health.attempt_in_thread("availability", partial(self.store.write, batch), len(batch),
+                                                self.store.path, then)
 
 
 ENGINE_KEY = web.AppKey("availability_engine", AvailabilityEngine)
