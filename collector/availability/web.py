@@ -52,21 +52,22 @@ class Persister:
         """Write now if the engine holds transitions or repaired history not written yet (ingest,
         before it acknowledges a batch); otherwise return at once."""
         if self.engine.history_unwritten:
-            await self.flush(changes_only=True)
+            await self.flush(history_only=True)
 
-    async def flush(self, changes_only: bool = False) -> None:
+    async def flush(self, history_only: bool = False) -> None:
         """Write what changed. A flush cancelled meanwhile (the heartbeat stopped at shutdown)
         still waits for its write to end before it lets go of the lock, then is cancelled: the
         thread cannot be stopped, and a second write or the store's close on the same connection
         while it runs would crash SQLite.
 
-        ``changes_only`` (ingest, before it acknowledges a batch): skip the write when nothing
-        but the heartbeat would be written. Concurrent callers queue on the lock, and each flush
-        takes everything changed so far, so a burst of batches shares few writes (group commit)."""
+        ``history_only`` (ingest, before it acknowledges a batch): write only if transitions are
+        still unwritten once the lock is ours. Concurrent callers queue on the lock and each flush
+        takes everything changed so far, so the callers behind the first find their history
+        written and return at once: a burst of batches shares one write (group commit)."""
         async with self._lock:
-            batch = self.engine.drain()
-            if changes_only and not (batch.rows or batch.services or batch.windows or batch.truncated):
+            if history_only and not self.engine.history_unwritten:
                 return
+            batch = self.engine.drain()
             began = time.perf_counter()
 
             def then(written: bool) -> None:
