@@ -13,6 +13,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from collector import names
 from collector.access import AccessControl, principal_of
 from collector.audit import AuditLog, audit_middleware
 from collector.backup import hold_state_dir, release_state_dir
@@ -170,7 +171,7 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
     state_dir = Path(config.state_dir)
     lock = hold_state_dir(state_dir)           # one collector per state_dir (StateDirBusy otherwise)
     health = StateHealth(registry)
-    audit = AuditLog(state_dir / "audit.sqlite", health)
+    audit = AuditLog(state_dir / names.AUDIT_DB, health)
     app = web.Application(client_max_size=config.ingest.max_body_bytes + 1,
                           middlewares=[access.middleware(), audit_middleware(audit)])
     app[ACCESS_KEY] = access
@@ -190,7 +191,7 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         return principal.name if principal is not None and principal.operator else None
 
     engine = setup_availability(app, config.effective_availability(),
-                                db_path=str(state_dir / "availability.sqlite"),
+                                db_path=str(state_dir / names.AVAILABILITY_DB),
                                 authenticate=authenticate, registry=registry, fsync=config.state_fsync,
                                 health=health)
     hall = config.hall()
@@ -213,12 +214,12 @@ def build_app(config: CollectorConfig, *, registry: CollectorRegistry | None = N
         tokens={t.digest(): agent for agent, t in config.agents.items()},
         store=store, metrics=IngestMetrics(registry), observe=observe,
         persist=app[PERSISTER_KEY].flush_history,
-        ledger=SqliteSeqLedger(state_dir / "ledger.sqlite", journal=config.ingest.journal_applied,
+        ledger=SqliteSeqLedger(state_dir / names.LEDGER_DB, journal=config.ingest.journal_applied,
                                fsync=config.state_fsync, health=health))
     app.cleanup_ctx.append(_sweeper)
     app.cleanup_ctx.append(_state_retry)
     if config.state_fsync == "batch":
-        app.cleanup_ctx.append(partial(_checkpointer, [state_dir / "ledger.sqlite", state_dir / "availability.sqlite"]))
+        app.cleanup_ctx.append(partial(_checkpointer, [state_dir / names.LEDGER_DB, state_dir / names.AVAILABILITY_DB]))
     app.on_cleanup.append(_close_ledger)
     app.on_cleanup.append(_close_audit)
 

@@ -33,9 +33,11 @@ import time
 from pathlib import Path
 from typing import IO
 
+from collector.names import STATE_FILES
+
 LOCK_NAME = "collector.lock"
 MANIFEST = "manifest.json"
-STORES = ("availability.sqlite", "ledger.sqlite", "audit.sqlite")   # what state_dir holds that matters
+STORES = STATE_FILES                       # what state_dir holds that matters
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 

@@ -15,6 +15,7 @@ import sys
 import structlog
 from aiohttp import web
 
+from collector import names
 from collector.app import build_app
 from collector.backup import BackupError, StateDirBusy, backup, restore
 from collector.config import CollectorConfig, hash_token, load_collector_config
@@ -68,7 +69,7 @@ def write_report(args) -> int:  # noqa: ANN001
     except ValueError as exc:
         print(f"tierwatch-collector report: {exc}", file=sys.stderr)
         return 2
-    store = Path(config.state_dir) / "availability.sqlite"
+    store = Path(config.state_dir) / names.AVAILABILITY_DB
     if not store.is_file():
         print(f"tierwatch-collector report: no availability history at {store} (state_dir in {args.config})",
               file=sys.stderr)

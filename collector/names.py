@@ -1,9 +1,14 @@
-"""Metric and label names the collector exposes about itself and its targets (one place for all)."""
+"""Metric and label names the collector exposes about itself and its targets (one place for all),
+and the names of the state databases it keeps in `state_dir`."""
 
 # Labels the collector adds to every pushed series (shared with the agent, which may not use them).
 from tierwatch_common.vocabulary import LABEL_AGENT, LABEL_TARGET  # noqa: F401
 
 PREFIX = "tierwatch_"
+
+# The state databases in state_dir (backup/restore copies every one of STATE_FILES).
+AVAILABILITY_DB, LEDGER_DB, AUDIT_DB = "availability.sqlite", "ledger.sqlite", "audit.sqlite"
+STATE_FILES = (AVAILABILITY_DB, LEDGER_DB, AUDIT_DB)
 
 # Per-target series derived from poll outcomes.
 TARGET_UP = "tierwatch_target_up"

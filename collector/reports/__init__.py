@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from collector import names
 from collector.audit import AuditLog
 from collector.availability.settings import AvailabilitySettings
 from collector.pages.i18n import Words
@@ -30,9 +31,9 @@ def make_report(state_dir: Path, settings: AvailabilitySettings, site: str, peri
     """Read the store under ``state_dir`` and render the report (blocking: call it in a thread)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of: {', '.join(FORMATS)}")
-    history = read_history(state_dir / "availability.sqlite", period, as_of)
+    history = read_history(state_dir / names.AVAILABILITY_DB, period, as_of)
     report = build_report(history, settings, site)
-    audit_path = state_dir / "audit.sqlite"
+    audit_path = state_dir / names.AUDIT_DB
     audit = []
     if audit_path.is_file():
         log = AuditLog(audit_path)
